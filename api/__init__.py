@@ -1,0 +1,1 @@
+"""FastAPI service: accepts jobs, records them, publishes them by task name."""

@@ -1,0 +1,61 @@
+"""The FastAPI app. Run: `uvicorn api.main:app` (or `make api`)."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from api.publishers import TaskiqPublisher, make_publishers
+from api.routes import health, jobs
+from core.db import make_engine, make_sessionmaker
+from core.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def is_disconnect(exc: DBAPIError) -> bool:
+    return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.settings = settings
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.publishers = publishers = make_publishers(settings)
+        for publisher in publishers.values():
+            if isinstance(publisher, TaskiqPublisher):
+                try:
+                    await publisher.start()
+                except Exception as exc:  # serve anyway; /health says what is down
+                    log.warning("RabbitMQ not reachable at startup: %s", exc)
+        yield
+        for publisher in publishers.values():
+            await publisher.close()
+        await engine.dispose()
+
+    app = FastAPI(title="queuebench", lifespan=lifespan)
+    app.include_router(jobs.router)
+    app.include_router(health.router)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(OSError)
+    async def database_down(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, DBAPIError) and not is_disconnect(exc):
+            raise exc  # a real bug: let it be a 500 and be seen
+        log.error("database unreachable on %s: %s", request.url.path, exc)
+        return JSONResponse(
+            {"detail": "database unavailable; nothing was accepted"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,119 @@
+"""Publish job messages to either backend by task name, never importing a worker.
+
+Celery: `send_task` (Celery's own protocol). Its publish is blocking kombu I/O,
+so it runs in a worker thread, off the event loop. Taskiq: `AsyncKicker` on an
+AioPikaBroker with publisher confirms. Both report which jobs did not go out.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+import anyio
+from taskiq.kicker import AsyncKicker
+
+from core.brokers import make_celery, make_taskiq_broker
+from core.contract import Backend, message_kwargs
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    job_id: UUID
+    task: str
+    payload: dict[str, Any]
+
+
+def reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"publish failed: {type(exc).__name__}: {text}"[:500]
+
+
+class Publisher(Protocol):
+    async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
+        """Publish in order; return {job_id: reason} for jobs that did not go out."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class CeleryPublisher:
+    def __init__(self, settings: Settings) -> None:
+        self.app = make_celery(settings, main="api")
+        self.queue = settings.celery_queue
+        self.timeout = settings.publish_timeout_s
+
+    def _send_all(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
+        with self.app.producer_or_acquire() as producer:
+            for n, job in enumerate(jobs):
+                try:
+                    self.app.send_task(
+                        job.task,
+                        kwargs=message_kwargs(job.job_id, job.payload),
+                        task_id=str(job.job_id),
+                        queue=self.queue,
+                        producer=producer,
+                    )
+                except Exception as exc:  # the connection is gone: the rest fail too
+                    return {j.job_id: reason(exc) for j in jobs[n:]}
+        return {}
+
+    async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
+        try:
+            with anyio.fail_after(self.timeout * 2):
+                return await anyio.to_thread.run_sync(self._send_all, jobs)
+        except Exception as exc:  # timeout or failure to get a connection
+            return {j.job_id: reason(exc) for j in jobs}
+
+    async def close(self) -> None:
+        await anyio.to_thread.run_sync(self.app.close)
+
+
+class TaskiqPublisher:
+    def __init__(self, settings: Settings) -> None:
+        self.broker = make_taskiq_broker(settings)
+        self.timeout = settings.publish_timeout_s
+        self._started = False
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Connect once; if RabbitMQ is down the API still starts and retries later."""
+        async with self._lock:
+            if not self._started:
+                with anyio.fail_after(self.timeout):
+                    await self.broker.startup()
+                self._started = True
+
+    async def _kick(self, job: Outgoing) -> None:
+        kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, {})
+        with anyio.fail_after(self.timeout):
+            await kicker.with_task_id(str(job.job_id)).kiq(
+                **message_kwargs(job.job_id, job.payload)
+            )
+
+    async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
+        try:
+            await self.start()
+        except Exception as exc:
+            return {j.job_id: reason(exc) for j in jobs}
+        failed: dict[UUID, str] = {}
+        for start in range(0, len(jobs), 100):  # bounded in-flight confirms
+            chunk = jobs[start : start + 100]
+            results = await asyncio.gather(*(self._kick(j) for j in chunk), return_exceptions=True)
+            failed.update(
+                {j.job_id: reason(r) for j, r in zip(chunk, results, strict=True) if r is not None}
+            )
+        return failed
+
+    async def close(self) -> None:
+        if self._started:
+            await self.broker.shutdown()
+
+
+def make_publishers(settings: Settings) -> dict[Backend, Publisher]:
+    return {Backend.celery: CeleryPublisher(settings), Backend.taskiq: TaskiqPublisher(settings)}

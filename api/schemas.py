@@ -1,0 +1,86 @@
+"""Request and response bodies. The job body is a union discriminated by `task`,
+so each task's payload is validated (and documented) by its own model."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.contract import Backend
+from core.jobs import (
+    FetchRatesPayload,
+    PriceOrderPayload,
+    RenderInvoicePayload,
+    SalesReportPayload,
+)
+
+MAX_BATCH = 1000
+RunId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class _JobBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    backend: Backend
+    run_id: RunId | None = None
+
+
+class PriceOrderJob(_JobBase):
+    task: Literal["price_order"]
+    payload: PriceOrderPayload = Field(default_factory=PriceOrderPayload)
+
+
+class SalesReportJob(_JobBase):
+    task: Literal["sales_report"]
+    payload: SalesReportPayload = Field(default_factory=SalesReportPayload)
+
+
+class FetchRatesJob(_JobBase):
+    task: Literal["fetch_rates"]
+    payload: FetchRatesPayload = Field(default_factory=FetchRatesPayload)
+
+
+class RenderInvoiceJob(_JobBase):
+    task: Literal["render_invoice"]
+    payload: RenderInvoicePayload = Field(default_factory=RenderInvoicePayload)
+
+
+JobIn = Annotated[
+    PriceOrderJob | SalesReportJob | FetchRatesJob | RenderInvoiceJob,
+    Field(discriminator="task"),
+]
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    jobs: list[JobIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class Accepted(BaseModel):
+    id: UUID
+
+
+class BatchAccepted(BaseModel):
+    ids: list[UUID]
+
+
+class JobOut(BaseModel):
+    id: UUID
+    backend: str
+    task: str
+    status: str
+    attempts: int
+    run_id: str | None
+    enqueued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    queue_wait_ms: float | None
+    service_ms: float | None
+    e2e_ms: float | None
+    result: dict[str, Any] | None
+    error: str | None
+
+
+class Health(BaseModel):
+    postgres: str
+    rabbitmq: str

@@ -1,0 +1,48 @@
+"""One settings object for every process (API, both workers, stub, harness)."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CeleryBridge = Literal["runner", "naive", "asyncio_run"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Connections. The defaults point at local development services only;
+    # compose and real deployments set these from .env.
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/queuebench"
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    stub_url: str = "http://127.0.0.1:8090"
+
+    # Broker layout: the same RabbitMQ and queue type for both backends.
+    queue_type: Literal["quorum", "classic"] = "quorum"
+    celery_queue: str = "jobs.celery"
+    taskiq_queue: str = "jobs.taskiq"
+    taskiq_exchange: str = "jobs.taskiq"
+    publish_timeout_s: float = Field(5.0, gt=0, le=60)
+
+    # Worker sizing (fairness: same process count and pool size for both).
+    worker_processes: int = Field(2, ge=1, le=64)
+    worker_slots: int = Field(32, ge=1, le=1000)  # taskiq --max-async-tasks and qos
+    celery_prefetch_multiplier: int = Field(1, ge=1, le=100)
+    celery_bridge: CeleryBridge = "runner"
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_max_overflow: int = Field(0, ge=0, le=200)
+
+    # The same retry policy for transient errors in both backends.
+    retry_max_attempts: int = Field(3, ge=1, le=10)
+    retry_backoff_s: float = Field(0.2, ge=0, le=30)
+    retry_backoff_max_s: float = Field(2.0, ge=0, le=60)
+    http_timeout_s: float = Field(10.0, gt=0, le=120)
+
+    # API bounds.
+    batch_max: int = Field(1000, ge=1, le=10000)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

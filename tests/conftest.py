@@ -1,0 +1,96 @@
+"""Shared fixtures. Tests use their own database and queue names, so they never
+touch a benchmark run; everything they talk to is real (Postgres, RabbitMQ)."""
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+# Forced, not defaulted: an exported DATABASE_URL must never aim the suite at real data.
+os.environ.update(
+    DATABASE_URL=os.environ.get(
+        "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/queuebench_test"
+    ),
+    CELERY_QUEUE="test.celery",
+    TASKIQ_QUEUE="test.taskiq",
+    TASKIQ_EXCHANGE="test.taskiq",
+    STUB_URL="http://127.0.0.1:18090",
+    RETRY_BACKOFF_S="0.05",
+)
+
+from core.db import make_engine, make_sessionmaker
+from core.settings import Settings
+from scripts.ensure_db import ensure_database
+from tests.helpers import amqp, processes
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TABLES = "jobs, order_items, orders, sales_summary, invoices"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    await ensure_database(settings.database_url)
+    migrate = [sys.executable, "-m", "alembic", "upgrade", "head"]
+    await asyncio.to_thread(subprocess.run, migrate, cwd=ROOT, check=True, env=os.environ)
+    engine = make_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+async def clean_db(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {TABLES}"))
+
+
+@pytest.fixture(scope="session")
+def stub(settings: Settings) -> Iterator[str]:
+    port = settings.stub_url.rsplit(":", 1)[1]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "stub.app:app",
+        "--port",
+        port,
+        "--log-level",
+        "warning",
+    ]
+    with processes.running(cmd, cwd=ROOT) as proc:
+        processes.wait_http_ok(f"{settings.stub_url}/health", proc)
+        yield settings.stub_url
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def empty_queues(settings: Settings) -> AsyncIterator[None]:
+    await amqp.purge(settings, settings.celery_queue, settings.taskiq_queue)
+    yield
+    await amqp.purge(settings, settings.celery_queue, settings.taskiq_queue)

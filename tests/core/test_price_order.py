@@ -1,0 +1,97 @@
+from decimal import Decimal
+
+import httpx
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.contract import TaskName
+from core.jobs import JobContext, PriceOrderPayload
+from core.jobs.price_order import compute_totals, price_order
+from core.lifecycle import execute
+from core.models import Order, OrderItem
+from core.settings import Settings
+from tests.helpers.jobs import new_job, run_job
+
+AWKWARD = {
+    "customer": "c1",
+    "items": [{"sku": "A", "qty": 3}, {"sku": "B", "qty": 7}, {"sku": "C", "qty": 1}],
+    "prices": {"A": "0.10", "B": "0.20", "C": "19.99"},
+    "tax_rate": "0.0725",
+}
+
+
+def test_totals_are_exact_decimals() -> None:
+    totals = compute_totals(PriceOrderPayload.model_validate(AWKWARD))
+    # 3*0.10 + 7*0.20 + 19.99 = 21.69 exactly (floats give 21.689999...)
+    assert totals.subtotal == Decimal("21.69")
+    # 21.69 * 0.0725 = 1.572525 -> 1.57 (half-even to cents)
+    assert totals.tax == Decimal("1.57")
+    assert totals.total == Decimal("23.26")
+    assert 3 * 0.10 + 7 * 0.20 + 19.99 != 21.69  # why Decimal matters
+
+
+def test_half_even_rounding_of_tax() -> None:
+    payload = {"items": [{"sku": "X", "qty": 1}], "prices": {"X": "0.50"}, "tax_rate": "0.0500"}
+    # 0.50 * 0.05 = 0.025 -> 0.02 half-even (half-up would give 0.03)
+    assert compute_totals(PriceOrderPayload.model_validate(payload)).tax == Decimal("0.02")
+
+
+def test_payload_bounds() -> None:
+    for bad in (
+        {"items": [{"sku": "A", "qty": 0}], "prices": {"A": "1"}},
+        {"items": [{"sku": "A", "qty": 10_001}], "prices": {"A": "1"}},
+        {"items": [{"sku": "A", "qty": 1}], "prices": {"A": "0.001"}},
+        {"items": [{"sku": "A", "qty": 1}], "prices": {"B": "1"}},
+        {"items": [], "prices": {"A": "1"}},
+        {"items": [{"sku": "A", "qty": 1}] * 101, "prices": {"A": "1"}},
+    ):
+        try:
+            PriceOrderPayload.model_validate(bad)
+        except ValidationError:
+            continue
+        raise AssertionError(f"accepted out-of-bounds payload {bad}")
+
+
+async def test_order_and_items_are_stored_exactly(
+    session: AsyncSession, settings: Settings
+) -> None:
+    job = await run_job(session, settings, TaskName.price_order, AWKWARD)
+    assert job.status == "done" and job.attempts == 1
+    assert job.result is not None and job.result["total"] == "23.26"
+    order = await session.scalar(select(Order).where(Order.job_id == job.id))
+    assert order is not None
+    assert (order.subtotal, order.tax, order.total) == (
+        Decimal("21.69"),
+        Decimal("1.57"),
+        Decimal("23.26"),
+    )
+    lines = (await session.scalars(select(OrderItem).where(OrderItem.order_id == order.id))).all()
+    assert sorted((i.sku, i.qty, i.line_total) for i in lines) == [
+        ("A", 3, Decimal("0.30")),
+        ("B", 7, Decimal("1.40")),
+        ("C", 1, Decimal("19.99")),
+    ]
+
+
+async def test_same_job_id_twice_creates_one_order(
+    session: AsyncSession, settings: Settings
+) -> None:
+    job_id = await new_job(session, TaskName.price_order, AWKWARD)
+    async with httpx.AsyncClient() as http:
+        first = await execute(session, http, settings, TaskName.price_order, str(job_id), AWKWARD)
+        # A redelivered message after success: the lifecycle sees `done` and skips.
+        second = await execute(session, http, settings, TaskName.price_order, str(job_id), AWKWARD)
+        # Two deliveries racing past the lifecycle: the unique job_id still holds.
+        ctx = JobContext(job_id, session, http, settings.stub_url)
+        again = await price_order(ctx, PriceOrderPayload.model_validate(AWKWARD))
+        await session.commit()
+    assert (first, second) == ("done", "skipped")
+    orders = await session.scalar(
+        select(func.count()).select_from(Order).where(Order.job_id == job_id)
+    )
+    items = await session.scalar(
+        select(func.count()).select_from(OrderItem).join(Order).where(Order.job_id == job_id)
+    )
+    assert (orders, items) == (1, 3)
+    assert again["total"] == "23.26"
