@@ -27,7 +27,7 @@ os.environ.update(
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings
 from scripts.ensure_db import ensure_database
-from tests.helpers import amqp, processes
+from tests.helpers import amqp, api, processes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLES = "jobs, order_items, orders, sales_summary, invoices"
@@ -87,6 +87,24 @@ def stub(settings: Settings) -> Iterator[str]:
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+async def client(settings: Settings, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    async for c in api.serve(settings):
+        yield c
+
+
+@pytest.fixture
+async def client_broker_down(
+    settings: Settings, engine: AsyncEngine
+) -> AsyncIterator[httpx.AsyncClient]:
+    # Port 1 on loopback: nothing listens, the connection is refused at once.
+    down = settings.model_copy(
+        update={"amqp_url": "amqp://guest:guest@127.0.0.1:1/", "publish_timeout_s": 2.0}
+    )
+    async for c in api.serve(down):
+        yield c
 
 
 @pytest.fixture

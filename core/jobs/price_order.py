@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.jobs.context import JobContext
@@ -33,6 +33,9 @@ class PriceOrderPayload(BaseModel):
         max_length=1000,
     )
     tax_rate: Decimal = Field(Decimal("0.0725"), ge=0, le=1, max_digits=5, decimal_places=4)
+    # Hold the transaction open this long (pg_sleep) before commit: a slow write,
+    # used to kill a worker mid-transaction and check nothing half-done survives.
+    hold_ms: int = Field(0, ge=0, le=10_000)
 
     @model_validator(mode="after")
     def every_sku_has_a_price(self) -> "PriceOrderPayload":
@@ -85,6 +88,8 @@ async def price_order(ctx: JobContext, payload: PriceOrderPayload) -> dict[str, 
         await session.execute(
             insert(OrderItem), [{"order_id": order_id, **line} for line in totals.lines]
         )
+        if payload.hold_ms:
+            await session.execute(select(func.pg_sleep(payload.hold_ms / 1000)))
     return {
         "order_id": order_id,
         "subtotal": str(totals.subtotal),

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 import httpx
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 @contextmanager
 def running(

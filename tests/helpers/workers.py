@@ -1,0 +1,92 @@
+"""Real worker processes for tests: the same commands as `make worker-*`."""
+
+import asyncio
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from subprocess import Popen
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.models import Job
+from core.settings import Settings
+from tests.helpers import processes
+from tests.helpers.amqp import consumers
+
+ROOT = processes.ROOT
+
+
+def celery_command(n: int, pool: str | None = None) -> list[str]:
+    cmd = [sys.executable, "-m", "celery", "-A", "workers_celery", "worker"]
+    cmd += ["--loglevel=INFO", f"--concurrency={n}", "-E"]
+    return cmd + ([f"--pool={pool}"] if pool else [])
+
+
+def taskiq_command(n: int, slots: int) -> list[str]:
+    return [
+        *(sys.executable, "-m", "taskiq", "worker"),
+        *("workers_taskiq.broker:broker", "workers_taskiq.tasks"),
+        *("--workers", str(n), "--max-async-tasks", str(slots), "--ack-type", "when_executed"),
+    ]
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]],
+    timeout: float,
+    what: str,
+    proc: Popen[bytes] | None = None,
+) -> None:
+    """Await `condition` until true; fail with `what` on timeout or if `proc` died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await condition():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"worker exited ({proc.returncode}) while waiting for {what}")
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@asynccontextmanager
+async def worker(
+    settings: Settings,
+    backend: str,
+    n: int = 2,
+    env: dict[str, str] | None = None,
+    pool: str | None = None,
+) -> AsyncIterator[Popen[bytes]]:
+    """Start a worker and wait until it consumes from its queue."""
+    if backend == "celery":
+        cmd, queue = celery_command(n, pool), settings.celery_queue
+    else:
+        cmd, queue = taskiq_command(n, settings.worker_slots), settings.taskiq_queue
+    with processes.running(cmd, ROOT, env) as proc:
+
+        async def consuming() -> bool:
+            return await consumers(settings, queue) >= 1
+
+        await eventually(consuming, 90, f"a {backend} consumer on {queue}", proc)
+        yield proc
+
+
+async def wait_finished(
+    sessionmaker: async_sessionmaker[AsyncSession], ids: Sequence[UUID], timeout: float = 120
+) -> list[Job]:
+    """Wait until every job is done or failed; return the rows in the given order."""
+
+    async def finished() -> bool:
+        async with sessionmaker() as s:
+            n = await s.scalar(
+                select(func.count())
+                .select_from(Job)
+                .where(Job.id.in_(ids), Job.status.in_(("done", "failed")))
+            )
+        return n == len(ids)
+
+    await eventually(finished, timeout, f"{len(ids)} job(s) to finish")
+    async with sessionmaker() as s:
+        rows = {j.id: j for j in (await s.scalars(select(Job).where(Job.id.in_(ids)))).all()}
+    return [rows[i] for i in ids]

@@ -1,0 +1,50 @@
+"""The classic Celery + async SQLAlchemy bridge, reproduced faithfully to be measured.
+
+NOT the pattern to copy: a module-level `asyncio.get_event_loop()` (deprecated
+when no loop is running since Python 3.12, an error on 3.14), an engine created
+at import (in the parent, before prefork forks children that inherit it) and
+`async_scoped_session(scopefunc=current_task)` with `remove()` after each task.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
+
+from core.contract import TaskName
+from core.db import make_engine, make_sessionmaker
+from core.lifecycle import execute
+from core.settings import Settings, get_settings
+
+loop = asyncio.get_event_loop()
+engine = make_engine(get_settings())
+session_factory = make_sessionmaker(engine)
+http = httpx.AsyncClient(timeout=get_settings().http_timeout_s)
+
+
+@asynccontextmanager
+async def scoped_session() -> AsyncIterator[AsyncSession]:
+    scoped_factory = async_scoped_session(session_factory, scopefunc=asyncio.current_task)
+    try:
+        async with scoped_factory() as s:
+            yield s
+    finally:
+        await scoped_factory.remove()
+
+
+class NaiveBridge:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
+        return loop.run_until_complete(self._run(task, job_id, payload))
+
+    async def _run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
+        async with scoped_session() as session:
+            return await execute(session, http, self.settings, task, job_id, payload)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,30 @@
+"""Four thin sync tasks, named as the API publishes them (core.contract.TaskName).
+
+Like a Django view: decode the message, hand it to core, nothing else here.
+"""
+
+from typing import Any
+
+from core.contract import TaskName
+from workers_celery.app import app
+from workers_celery.bridge import bridge
+
+
+@app.task(name=TaskName.price_order.value)
+def price_order(job_id: str, payload: dict[str, Any]) -> str:
+    return bridge.run(TaskName.price_order, job_id, payload)
+
+
+@app.task(name=TaskName.sales_report.value)
+def sales_report(job_id: str, payload: dict[str, Any]) -> str:
+    return bridge.run(TaskName.sales_report, job_id, payload)
+
+
+@app.task(name=TaskName.fetch_rates.value)
+def fetch_rates(job_id: str, payload: dict[str, Any]) -> str:
+    return bridge.run(TaskName.fetch_rates, job_id, payload)
+
+
+@app.task(name=TaskName.render_invoice.value)
+def render_invoice(job_id: str, payload: dict[str, Any]) -> str:
+    return bridge.run(TaskName.render_invoice, job_id, payload)
