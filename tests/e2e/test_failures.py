@@ -59,7 +59,7 @@ async def test_sigkill_mid_job_is_redelivered_and_creates_one_order(
         children = psutil.Process(proc.pid).children()
         assert len(children) == 1, children
         os.kill(children[0].pid, signal.SIGKILL)  # mid-transaction (pg_sleep holds it open)
-        [job] = await wait_finished(sessionmaker, [job_id], timeout=120)
+        [job] = await wait_finished(sessionmaker, [job_id], limit_s=120)
 
     assert (job.status, job.attempts) == ("done", 2), job.error
     async with sessionmaker() as s:

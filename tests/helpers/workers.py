@@ -35,19 +35,19 @@ def taskiq_command(n: int, slots: int) -> list[str]:
 
 async def eventually(
     condition: Callable[[], Awaitable[bool]],
-    timeout: float,
+    limit_s: float,
     what: str,
     proc: Popen[bytes] | None = None,
 ) -> None:
     """Await `condition` until true; fail with `what` on timeout or if `proc` died."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if await condition():
             return
         if proc is not None and proc.poll() is not None:
             raise AssertionError(f"worker exited ({proc.returncode}) while waiting for {what}")
         await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {limit_s}s waiting for {what}")
 
 
 @asynccontextmanager
@@ -73,7 +73,7 @@ async def worker(
 
 
 async def wait_finished(
-    sessionmaker: async_sessionmaker[AsyncSession], ids: Sequence[UUID], timeout: float = 120
+    sessionmaker: async_sessionmaker[AsyncSession], ids: Sequence[UUID], limit_s: float = 120
 ) -> list[Job]:
     """Wait until every job is done or failed; return the rows in the given order."""
 
@@ -86,7 +86,7 @@ async def wait_finished(
             )
         return n == len(ids)
 
-    await eventually(finished, timeout, f"{len(ids)} job(s) to finish")
+    await eventually(finished, limit_s, f"{len(ids)} job(s) to finish")
     async with sessionmaker() as s:
         rows = {j.id: j for j in (await s.scalars(select(Job).where(Job.id.in_(ids)))).all()}
     return [rows[i] for i in ids]
