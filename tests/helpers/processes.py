@@ -6,6 +6,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import IO
 
 import httpx
 
@@ -14,10 +15,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 @contextmanager
 def running(
-    cmd: list[str], cwd: str, env: dict[str, str] | None = None
+    cmd: list[str], cwd: str, env: dict[str, str] | None = None, log: IO[bytes] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `cmd` in its own process group; SIGTERM the group on exit, then SIGKILL."""
-    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})}, start_new_session=True)
+    """Run `cmd` in its own process group; SIGTERM the group on exit, then SIGKILL.
+    Output goes to `log` if given (for the test to read), else to the test's output."""
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
+    )
     try:
         yield proc
     finally:

@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from subprocess import Popen
+from typing import IO
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -57,13 +58,14 @@ async def worker(
     n: int = 2,
     env: dict[str, str] | None = None,
     pool: str | None = None,
+    log: IO[bytes] | None = None,
 ) -> AsyncIterator[Popen[bytes]]:
     """Start a worker and wait until it consumes from its queue."""
     if backend == "celery":
         cmd, queue = celery_command(n, pool), settings.celery_queue
     else:
         cmd, queue = taskiq_command(n, settings.worker_slots), settings.taskiq_queue
-    with processes.running(cmd, ROOT, env) as proc:
+    with processes.running(cmd, ROOT, env, log) as proc:
 
         async def consuming() -> bool:
             return await consumers(settings, queue) >= 1

@@ -1,0 +1,101 @@
+"""The three Celery loop bridges, each running price_order end to end, and the
+exact ways the classic (`naive`) bridge misbehaves."""
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from uuid import UUID
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.models import Job
+from core.settings import Settings
+from tests.helpers.workers import eventually, wait_finished, worker
+
+pytestmark = pytest.mark.usefixtures("empty_queues")
+ORDER = {"items": [{"sku": "R", "qty": 4}], "prices": {"R": "2.50"}}
+
+
+async def post_orders(client: httpx.AsyncClient, n: int, hold_ms: int = 0) -> list[UUID]:
+    job = {"backend": "celery", "task": "price_order", "payload": {**ORDER, "hold_ms": hold_ms}}
+    body = {"jobs": [job] * n}
+    response = await client.post("/jobs/batch", json=body)
+    assert response.status_code == 202, response.text
+    return [UUID(i) for i in response.json()["ids"]]
+
+
+@pytest.mark.parametrize("bridge", ["runner", "naive", "asyncio_run"])
+async def test_each_bridge_runs_price_order(
+    bridge: str,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with worker(settings, "celery", env={"CELERY_BRIDGE": bridge}):
+        jobs = await wait_finished(sessionmaker, await post_orders(client, 6))
+    assert [(j.status, j.attempts) for j in jobs] == [("done", 1)] * 6
+    assert {j.result["total"] for j in jobs if j.result} == {"10.72"}
+
+
+async def test_naive_bridge_breaks_on_a_thread_pool(
+    client: httpx.AsyncClient, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """One module-level loop shared by threads: the second concurrent task finds it
+    running. Celery records a task failure and acks, so the job never starts."""
+    with tempfile.TemporaryFile() as log:
+        naive = {"CELERY_BRIDGE": "naive"}
+        async with worker(settings, "celery", n=4, pool="threads", env=naive, log=log):
+            ids = await post_orders(client, 8, hold_ms=300)
+
+            def logged() -> bytes:
+                log.seek(0)
+                return log.read()
+
+            async def broke() -> bool:
+                return b"RuntimeError: This event loop is already running" in logged()
+
+            await eventually(broke, 60, "the naive bridge to fail on a thread pool")
+        async with sessionmaker() as s:
+            statuses = (await s.scalars(select(Job.status).where(Job.id.in_(ids)))).all()
+    # The failed deliveries were acked with the job row still `queued`: lost jobs.
+    assert "queued" in statuses
+
+
+LOOP_AT_IMPORT = "import asyncio; asyncio.get_event_loop()"
+NO_LOOP = "There is no current event loop"
+
+
+def run_python(exe: str) -> subprocess.CompletedProcess[str]:
+    cmd = [exe, "-W", "error", "-c", LOOP_AT_IMPORT]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def test_naive_module_loop_on_this_python() -> None:
+    """`asyncio.get_event_loop()` at import, as the naive bridge does it."""
+    run = run_python(sys.executable)
+    if sys.version_info < (3, 12):
+        assert run.returncode == 0, run.stderr  # silent up to 3.11
+    elif sys.version_info < (3, 14):
+        assert f"DeprecationWarning: {NO_LOOP}" in run.stderr
+    else:
+        assert f"RuntimeError: {NO_LOOP}" in run.stderr
+
+
+@pytest.mark.parametrize("version", ["3.12", "3.13"])
+def test_naive_module_loop_on_newer_python(version: str) -> None:
+    """Where a newer interpreter is installed, pin the warning there too."""
+    pyenv = os.path.expanduser(f"~/.pyenv/versions/{version}.*/bin/python{version}")
+    candidates = [shutil.which(f"python{version}"), *sorted(glob.glob(pyenv))]
+    for exe in filter(None, candidates):
+        if subprocess.run([exe, "-c", "pass"], capture_output=True, check=False).returncode == 0:
+            break
+    else:
+        pytest.skip(f"python{version} is not installed here")
+    run = run_python(exe)
+    assert run.returncode != 0 and f"DeprecationWarning: {NO_LOOP}" in run.stderr, run.stderr
