@@ -10,11 +10,12 @@ from pydantic import BaseModel, Field
 
 
 class Interval(BaseModel):
-    """Median over repetitions with a 95% bootstrap interval (lo == hi when n == 1)."""
+    """Median over repetitions with a 95% bootstrap interval (lo == hi when n == 1;
+    all None when there was nothing to measure)."""
 
-    median: float
-    lo: float
-    hi: float
+    median: float | None
+    lo: float | None
+    hi: float | None
     n: int
 
 

@@ -57,7 +57,7 @@ def median_interval(
 ) -> Interval:
     """Median with a percentile-bootstrap interval (seeded: same data, same interval)."""
     if not values:
-        return Interval(median=math.nan, lo=math.nan, hi=math.nan, n=0)
+        return Interval(median=None, lo=None, hi=None, n=0)
     median = statistics.median(values)
     if len(values) == 1:
         return Interval(median=median, lo=median, hi=median, n=1)

@@ -41,7 +41,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": settings.celery_prefetch_multiplier,
         "worker_concurrency": settings.worker_processes,
-        "worker_send_task_events": True,  # Flower shows tasks
+        "worker_send_task_events": settings.celery_task_events,  # Flower shows tasks
         "task_publish_retry_policy": {
             "max_retries": 2,
             "interval_start": 0,

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     worker_slots: int = Field(32, ge=1, le=1000)  # taskiq --max-async-tasks and qos
     celery_prefetch_multiplier: int = Field(1, ge=1, le=100)
     celery_bridge: CeleryBridge = "runner"
+    # Task events feed Flower; they cost Celery two extra messages per task, so the
+    # benchmark turns them off (Taskiq sends nothing comparable).
+    celery_task_events: bool = True
     db_pool_size: int = Field(10, ge=1, le=200)
     db_max_overflow: int = Field(0, ge=0, le=200)
 

@@ -1,7 +1,5 @@
 """Statistics against hand-computed fixtures."""
 
-import math
-
 import pytest
 
 from bench import stats
@@ -21,11 +19,7 @@ def test_percentile_interpolates_like_numpy() -> None:
 
 def test_percentiles_bundle() -> None:
     p = stats.percentiles([float(v) for v in range(1, 101)])  # 1..100
-    assert (p.p50, p.p95, p.p99) == (
-        pytest.approx(50.5),
-        pytest.approx(95.05),
-        pytest.approx(99.01),
-    )
+    assert [p.p50, p.p95, p.p99] == pytest.approx([50.5, 95.05, 99.01])
 
 
 def test_throughput_counts_half_open_window() -> None:
@@ -55,7 +49,7 @@ def test_median_interval() -> None:
     same = stats.median_interval([4.0, 4.0, 4.0, 4.0])
     assert (same.lo, same.hi) == (4.0, 4.0)
     assert stats.median_interval([1.0, 2.0, 10.0]) == three  # seeded: deterministic
-    assert math.isnan(stats.median_interval([]).median)
+    assert stats.median_interval([]) == stats.Interval(median=None, lo=None, hi=None, n=0)
 
 
 def test_paired_ratio() -> None:

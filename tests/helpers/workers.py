@@ -1,7 +1,6 @@
 """Real worker processes for tests: the same commands as `make worker-*`."""
 
 import asyncio
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -12,26 +11,13 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench import commands
 from core.models import Job
 from core.settings import Settings
 from tests.helpers import processes
 from tests.helpers.amqp import consumers
 
 ROOT = processes.ROOT
-
-
-def celery_command(n: int, pool: str | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "celery", "-A", "workers_celery", "worker"]
-    cmd += ["--loglevel=INFO", f"--concurrency={n}", "-E"]
-    return cmd + ([f"--pool={pool}"] if pool else [])
-
-
-def taskiq_command(n: int, slots: int) -> list[str]:
-    return [
-        *(sys.executable, "-m", "taskiq", "worker"),
-        *("workers_taskiq.broker:broker", "workers_taskiq.tasks"),
-        *("--workers", str(n), "--max-async-tasks", str(slots), "--ack-type", "when_executed"),
-    ]
 
 
 async def eventually(
@@ -62,9 +48,9 @@ async def worker(
 ) -> AsyncIterator[Popen[bytes]]:
     """Start a worker and wait until it consumes from its queue."""
     if backend == "celery":
-        cmd, queue = celery_command(n, pool), settings.celery_queue
+        cmd, queue = commands.celery_worker(n, pool), settings.celery_queue
     else:
-        cmd, queue = taskiq_command(n, settings.worker_slots), settings.taskiq_queue
+        cmd, queue = commands.taskiq_worker(n, settings.worker_slots), settings.taskiq_queue
     with processes.running(cmd, ROOT, env, log) as proc:
 
         async def consuming() -> bool:

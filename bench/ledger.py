@@ -1,0 +1,82 @@
+"""The fairness ledger and the environment, recorded with every run."""
+
+import os
+import platform
+import subprocess
+from importlib.metadata import version
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bench.scenarios import Profile
+from core.settings import Settings
+
+
+def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
+    """Every setting that must match between the backends, as used."""
+    return {
+        "broker": "the same RabbitMQ for both",
+        "queue_type": settings.queue_type,
+        "serializer": "json (both)",
+        "result_backend": "none (results live in the jobs table)",
+        "acknowledgement": "late: Celery task_acks_late + task_reject_on_worker_lost; "
+        "Taskiq --ack-type when_executed",
+        "retry_policy": f"in core.lifecycle for both: {settings.retry_max_attempts} attempts, "
+        f"backoff {settings.retry_backoff_s}s doubling to {settings.retry_backoff_max_s}s",
+        "worker_processes": settings.worker_processes,
+        "celery_pool": f"prefork, concurrency={settings.worker_processes} (one task per process)",
+        "celery_prefetch_multiplier": settings.celery_prefetch_multiplier,
+        "celery_task_events": "off during the benchmark (Flower only)",
+        "taskiq_max_async_tasks": settings.worker_slots,
+        "taskiq_qos": settings.worker_slots,
+        "db_pool_per_process": f"pool_size={settings.db_pool_size}, "
+        f"max_overflow={settings.db_max_overflow}",
+        "celery_bridges": "runner unless the variant says naive / asyncio_run",
+        "api": "one uvicorn process, shared by both backends",
+        "warmup_s": profile.warmup_s,
+        "measured_s": profile.duration_s,
+        "repetitions": profile.reps,
+        "interleaving": "A B A B across variants within each repetition",
+    }
+
+
+def _cmd(args: list[str]) -> str:
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=20, check=False)
+        return (
+            (out.stdout or out.stderr).strip().splitlines()[0]
+            if (out.stdout or out.stderr)
+            else "?"
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "unavailable"
+
+
+def environment(settings: Settings) -> dict[str, object]:
+    pkgs = [
+        "celery",
+        "kombu",
+        "taskiq",
+        "taskiq-aio-pika",
+        "aio-pika",
+        "fastapi",
+        "sqlalchemy",
+        "asyncpg",
+        "locust",
+    ]
+    env: dict[str, object] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        **{p: version(p) for p in pkgs},
+        "rabbitmq": _cmd(["rabbitmqctl", "version"]),
+    }
+    try:
+        engine = create_engine(make_url(settings.database_url).set(drivername="postgresql+psycopg"))
+        with engine.connect() as c:
+            env["postgres"] = str(c.scalar(text("SHOW server_version")))
+        engine.dispose()
+    except Exception as exc:
+        env["postgres"] = f"unavailable: {type(exc).__name__}"
+    return env

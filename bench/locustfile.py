@@ -1,0 +1,82 @@
+"""Locust users for the closed and open load models. HTTP only (Locust runs on gevent).
+
+Settings come from the environment the orchestrator sets: BENCH_SCENARIO,
+BENCH_BACKEND, BENCH_RUN_ID, BENCH_RATE (open model, jobs/s per user).
+
+ClosedUser posts a job and waits for it; the job's end-to-end time is reported as a
+custom request type "JOB", taken from the server (GET /jobs/{id}: Postgres clock),
+not from the polling loop. OpenUser only posts, at a fixed rate.
+"""
+
+import os
+import random
+import time
+
+import gevent
+from locust import HttpUser, constant, constant_throughput, events, task
+
+from bench.scenarios import SCENARIOS
+
+SCENARIO = SCENARIOS[os.environ.get("BENCH_SCENARIO", "price_order")]
+BACKEND = os.environ.get("BENCH_BACKEND", "taskiq")
+RUN_ID = os.environ.get("BENCH_RUN_ID", "adhoc")
+RATE = float(os.environ.get("BENCH_RATE", "1"))
+POLL_S = float(os.environ.get("BENCH_POLL_S", "0.05"))
+JOB_TIMEOUT_S = float(os.environ.get("BENCH_JOB_TIMEOUT_S", "60"))
+
+
+class JobUser(HttpUser):
+    abstract = True
+
+    def on_start(self) -> None:
+        self.rng = random.Random()
+
+    def post_job(self) -> str | None:
+        name, payload = SCENARIO.generate(self.rng)
+        body = {"backend": BACKEND, "task": name, "payload": payload, "run_id": RUN_ID}
+        with self.client.post("/jobs", json=body, name="POST /jobs", catch_response=True) as r:
+            if r.status_code != 202:
+                r.failure(f"{r.status_code}: {r.text[:200]}")
+                return None
+            job_id: str = r.json()["id"]
+            return job_id
+
+
+class ClosedUser(JobUser):
+    wait_time = constant(0)
+
+    @task
+    def job_and_wait(self) -> None:
+        job_id = self.post_job()
+        if job_id is None:
+            return
+        deadline = time.monotonic() + JOB_TIMEOUT_S
+        while time.monotonic() < deadline:
+            gevent.sleep(POLL_S)
+            r = self.client.get(f"/jobs/{job_id}", name="GET /jobs/{id}")
+            body = r.json() if r.status_code == 200 else {}
+            if body.get("status") in ("done", "failed"):
+                failed = body["status"] == "failed"
+                report_job(body["e2e_ms"], RuntimeError(body.get("error")) if failed else None)
+                return
+        report_job(JOB_TIMEOUT_S * 1000, TimeoutError(f"job {job_id} not done in {JOB_TIMEOUT_S}s"))
+
+
+def report_job(e2e_ms: float, exception: BaseException | None) -> None:
+    """A custom request type, so Locust's stats show the server-side job latency."""
+    events.request.fire(  # type: ignore[no-untyped-call]
+        request_type="JOB",
+        name=f"{SCENARIO.name} e2e",
+        response_time=e2e_ms,
+        response_length=0,
+        exception=exception,
+        context={},
+    )
+
+
+class OpenUser(JobUser):
+    wait_time = constant_throughput(RATE)
+
+    @task
+    def post_only(self) -> None:
+        self.post_job()

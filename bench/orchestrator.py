@@ -1,0 +1,244 @@
+"""Run a matrix of cells: start what each needs, load, drain, stop, save raw data.
+
+One cell = one variant x scenario x model x load x repetition. Repetitions are
+interleaved across variants (A B A B) so slow drift of the host hits both alike.
+"""
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from kombu import Connection
+
+from bench import commands
+from bench.jobsdb import JobsDB
+from bench.processes import Processes, wait_http
+from bench.sampler import Sampler
+from bench.scenarios import SCENARIOS, Profile, split_variant
+from core.settings import Settings
+
+API_PORT, STUB_PORT = 8000, 8090
+PREFILL_CHUNK = 500
+DRAIN_LIMIT_S = 180.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int
+    variant: str
+    scenario: str
+    model: str
+    load: float  # users (closed), jobs/s (open), backlog (drain)
+    rep: int
+
+    @property
+    def backend(self) -> str:
+        return split_variant(self.variant)[0]
+
+
+def plan(profile: Profile) -> list[Cell]:
+    cells: list[Cell] = []
+    for rep in range(profile.reps):
+        for name in profile.scenarios:
+            scenario = SCENARIOS[name]
+            for model in profile.models:
+                if model == "drain":
+                    loads: tuple[float, ...] = (
+                        max(10, round(scenario.drain_jobs * profile.drain_scale)),
+                    )
+                elif model == "closed":
+                    loads = tuple(float(u) for u in profile.users) or (
+                        float(scenario.closed_users),
+                    )
+                else:
+                    loads = profile.rates or scenario.open_rates
+                for load in loads:
+                    for variant in profile.variants:
+                        cells.append(Cell(len(cells), variant, name, model, load, rep))
+    return cells
+
+
+@dataclass
+class Target:
+    api_url: str
+    settings: Settings
+    external: bool
+
+
+class Runner:
+    def __init__(
+        self, run_dir: Path, profile: Profile, target: Target, procs: Processes | None
+    ) -> None:
+        self.run_dir, self.profile, self.target, self.procs = run_dir, profile, target, procs
+        self.settings = target.settings
+        self.db = JobsDB(self.settings.database_url)
+        self.http = httpx.Client(base_url=target.api_url, timeout=60)
+
+    # -- shared services -------------------------------------------------------------
+    def start_services(self) -> None:
+        """Stub and API: the same for every cell and both backends."""
+        if self.procs is None:
+            return
+        self.procs.start("stub", commands.stub(STUB_PORT))
+        wait_http(f"http://127.0.0.1:{STUB_PORT}/health", self.procs, "stub")
+        self.procs.start("api", commands.api(API_PORT))
+        wait_http(f"{self.target.api_url}/health", self.procs, "api")
+
+    def purge(self) -> None:
+        with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
+            for queue in (self.settings.celery_queue, self.settings.taskiq_queue):
+                channel = conn.channel()
+                with suppress(Exception):  # not declared yet: nothing to purge
+                    channel.queue_purge(queue)  # type: ignore[attr-defined]
+
+    # -- workers ---------------------------------------------------------------------
+    def start_worker(self, cell: Cell) -> None:
+        if self.procs is None:
+            return  # --external: the deployment's own workers are running
+        backend, bridge = split_variant(cell.variant)
+        env = {"CELERY_BRIDGE": bridge or "runner", "CELERY_TASK_EVENTS": "false"}
+        cmd = commands.worker(
+            backend, self.settings.worker_processes, self.settings.worker_slots, events=False
+        )
+        self.procs.start("workers", cmd, env)
+
+    def wait_consuming(self, cell: Cell, limit_s: float = 90) -> None:
+        queue = (
+            self.settings.celery_queue if cell.backend == "celery" else self.settings.taskiq_queue
+        )
+        deadline = time.monotonic() + limit_s
+        with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
+            while time.monotonic() < deadline:
+                if self.procs is not None:
+                    self.procs.check_alive("workers")
+                try:
+                    _, _, consumers = conn.channel().queue_declare(queue, passive=True)  # type: ignore[attr-defined]
+                    if consumers >= 1:
+                        return
+                except Exception:
+                    pass
+                time.sleep(0.2)
+        raise RuntimeError(f"no {cell.backend} consumer on {queue} after {limit_s}s")
+
+    def stop_worker(self) -> None:
+        if self.procs is not None:
+            self.procs.stop("workers")
+
+    def wait_drained(self, run_id: str, limit_s: float = DRAIN_LIMIT_S) -> bool:
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            if self.db.unfinished(run_id) == 0:
+                return True
+            time.sleep(0.25)
+        return False
+
+    # -- load models -----------------------------------------------------------------
+    def prefill(self, cell: Cell, run_id: str) -> None:
+        rng = random.Random(cell.index)
+        backlog = int(cell.load)
+        for start in range(0, backlog, PREFILL_CHUNK):
+            jobs = []
+            for _ in range(min(PREFILL_CHUNK, backlog - start)):
+                task, payload = SCENARIOS[cell.scenario].generate(rng)
+                jobs.append(
+                    {"backend": cell.backend, "task": task, "payload": payload, "run_id": run_id}
+                )
+            r = self.http.post("/jobs/batch", json={"jobs": jobs})
+            if r.status_code != 202:
+                raise RuntimeError(f"prefill failed: {r.status_code} {r.text[:300]}")
+
+    def locust(self, cell: Cell, run_id: str, cell_dir: Path) -> None:
+        assert self.procs is not None or self.target.external
+        scenario = SCENARIOS[cell.scenario]
+        if cell.model == "closed":
+            users, user_class, rate = int(cell.load), "ClosedUser", 1.0
+        else:  # open: enough users that each posts at most ~5 jobs/s
+            users = max(1, min(100, round(cell.load / 5)))
+            user_class, rate = "OpenUser", cell.load / users
+        run_time = self.profile.warmup_s + self.profile.duration_s
+        cmd = commands.locust(
+            users, run_time, self.target.api_url, str(cell_dir / "locust"), user_class
+        )
+        env = {
+            "BENCH_SCENARIO": scenario.name,
+            "BENCH_BACKEND": cell.backend,
+            "BENCH_RUN_ID": run_id,
+            "BENCH_RATE": str(rate),
+        }
+        procs = self.procs or Processes(cell_dir, {})
+        proc = procs.start("locust", cmd, env)
+        try:
+            proc.wait(run_time + 60)
+        finally:
+            procs.stop("locust")
+        if not (cell_dir / "locust_stats.csv").exists():
+            log = (procs.log_dir / "locust.log").read_text(errors="replace")[-1500:]
+            raise RuntimeError(f"Locust produced no stats (exit {proc.returncode}):\n{log}")
+
+    # -- one cell --------------------------------------------------------------------
+    def run_cell(self, cell: Cell, on_phase: Callable[[str], None]) -> Path:
+        run_id = f"{self.run_dir.name}.{cell.index:03d}"
+        cell_dir = self.run_dir / "cells" / run_id
+        cell_dir.mkdir(parents=True, exist_ok=True)
+        queue = (
+            self.settings.celery_queue if cell.backend == "celery" else self.settings.taskiq_queue
+        )
+        self.purge()
+        marks: dict[str, Any] = {}
+        try:
+            if cell.model == "drain":
+                on_phase("prefill")
+                self.prefill(cell, run_id)
+            else:
+                on_phase("start workers")
+                self.start_worker(cell)
+                self.wait_consuming(cell)
+            with Sampler(cell_dir, self.component_pids, self.settings.amqp_url, queue):
+                marks["t_load_start"] = self.db.now()
+                if cell.model == "drain":
+                    on_phase("drain")
+                    self.start_worker(cell)
+                else:
+                    on_phase(f"load ({cell.model})")
+                    marks["t_measure_start"] = marks["t_load_start"] + self.profile.warmup_s
+                    self.locust(cell, run_id, cell_dir)
+                    marks["t_measure_end"] = self.db.now()
+                    on_phase("drain")
+                marks["drained"] = self.wait_drained(run_id)
+                marks["t_end"] = self.db.now()
+        finally:
+            self.stop_worker()
+        marks["duplicates"] = self.db.duplicates(run_id)
+        self.db.export(run_id, cell_dir / "jobs.csv")
+        spec = {
+            **asdict(cell),
+            "cell_id": run_id,
+            "backend": cell.backend,
+            "processes": self.settings.worker_processes,
+            "slots": self.settings.worker_slots,
+            "cpus": _cpus(),
+            "offered": cell.load if cell.model == "open" else None,
+            **marks,
+        }
+        (cell_dir / "cell.json").write_text(json.dumps(spec, indent=2))
+        return cell_dir
+
+    def component_pids(self) -> dict[str, list[int]]:
+        if self.procs is None:
+            return {}
+        return {name: [p.pid] for name, p in self.procs.running.items() if p.poll() is None}
+
+    def close(self) -> None:
+        self.http.close()
+        self.db.close()
+
+
+def _cpus() -> int:
+    return os.cpu_count() or 1

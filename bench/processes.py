@@ -1,0 +1,97 @@
+"""Start and stop the processes of a run; nothing outlives the harness.
+
+Each process gets its own session (process group), its output goes to a log file,
+and `stop_all` runs on normal exit, on error and on Ctrl-C (SIGINT/SIGTERM).
+"""
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+
+class Processes:
+    def __init__(self, log_dir: Path, env: dict[str, str]) -> None:
+        self.log_dir = log_dir
+        self.env = env
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+        log_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(
+        self, name: str, cmd: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        if name in self.running:
+            raise RuntimeError(f"{name} is already running")
+        log = (self.log_dir / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            cmd,
+            env={**os.environ, **self.env, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        self.running[name] = proc
+        return proc
+
+    def stop(self, name: str, timeout: float = 30) -> None:
+        proc = self.running.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        except ProcessLookupError:
+            pass
+        # Children that left the group (or survived the parent) go too.
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+    def stop_all(self) -> None:
+        for name in list(self.running):
+            self.stop(name)
+
+    def check_alive(self, name: str) -> None:
+        proc = self.running[name]
+        if proc.poll() is not None:
+            log = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{name} exited with {proc.returncode}; last output:\n{log}")
+
+
+@contextmanager
+def managed(log_dir: Path, env: dict[str, str]) -> Iterator[Processes]:
+    """Processes that are stopped however the block ends, Ctrl-C included."""
+    procs = Processes(log_dir, env)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        yield procs
+    finally:
+        procs.stop_all()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def wait_http(url: str, procs: Processes, name: str, limit_s: float = 60) -> None:
+    """Wait for `url` to answer 200 while process `name` stays alive."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        procs.check_alive(name)
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not answer 200 on {url} within {limit_s}s")

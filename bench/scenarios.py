@@ -1,0 +1,147 @@
+"""Workloads are data: a scenario is a task (or a mix), a payload generator and
+per-model defaults; a profile is a matrix of variants x scenarios x models."""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+PayloadGen = Callable[[random.Random], tuple[str, dict[str, Any]]]
+SKUS = [f"SKU-{n:03d}" for n in range(40)]
+PRICES = {sku: f"{(n * 37) % 9000 / 100 + 0.99:.2f}" for n, sku in enumerate(SKUS)}
+
+
+def price_order(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    skus = rng.sample(SKUS, rng.randint(1, 5))
+    items = [{"sku": s, "qty": rng.randint(1, 9)} for s in skus]
+    return "price_order", {"items": items, "prices": {s: PRICES[s] for s in skus}}
+
+
+def sales_report(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    return "sales_report", {"window_minutes": rng.choice([15, 60, 240])}
+
+
+def fetch_rates(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    return "fetch_rates", {"symbols": ["USD", "GBP", "JPY"], "latency_ms": 100}
+
+
+def render_invoice(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    return "render_invoice", {"lines": 40, "rounds": 20_000}
+
+
+def mixed(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """A plausible production mix: mostly writes and calls, some reports and renders."""
+    gen = rng.choices([price_order, fetch_rates, sales_report, render_invoice], [5, 3, 1, 1])[0]
+    return gen(rng)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    generate: PayloadGen
+    description: str
+    drain_jobs: int  # backlog prefilled for the drain model
+    closed_users: int  # concurrent users for the closed model
+    open_rates: tuple[float, ...]  # arrival rates (jobs/s), stepped upward
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario(
+            "price_order",
+            price_order,
+            "DB write: order + items, exact totals",
+            1500,
+            16,
+            (50, 100, 200, 400),
+        ),
+        Scenario(
+            "sales_report",
+            sales_report,
+            "DB read: aggregate per SKU, upsert",
+            600,
+            16,
+            (20, 40, 80, 160),
+        ),
+        Scenario(
+            "fetch_rates",
+            fetch_rates,
+            "external HTTP call, 100 ms latency",
+            400,
+            32,
+            (10, 40, 160, 320),
+        ),
+        Scenario(
+            "render_invoice",
+            render_invoice,
+            "CPU: render + 20k hash rounds",
+            300,
+            8,
+            (10, 20, 40, 80),
+        ),
+        Scenario("mixed", mixed, "5:3:1:1 price/fetch/report/render", 800, 16, (20, 60, 120, 240)),
+    ]
+}
+
+VARIANTS = ("celery-runner", "celery-naive", "celery-asyncio_run", "taskiq")
+MODELS = ("drain", "closed", "open")
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    variants: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    models: tuple[str, ...]
+    reps: int = 1
+    duration_s: float = 8.0  # measured load per closed/open cell, after warm-up
+    warmup_s: float = 2.0
+    drain_scale: float = 1.0  # multiplies each scenario's drain_jobs
+    users: tuple[int, ...] = ()  # closed-model users; empty: the scenario's default
+    rates: tuple[float, ...] = ()  # open-model rates; empty: the scenario's defaults
+    notes: list[str] = field(default_factory=list)
+
+
+BASIC = ("price_order", "sales_report", "fetch_rates", "render_invoice")
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in [
+        Profile(
+            "quick",
+            "both backends, four tasks, drain + closed, one repetition (about 6 minutes)",
+            ("celery-runner", "taskiq"),
+            BASIC,
+            ("drain", "closed"),
+            drain_scale=0.5,
+        ),
+        Profile(
+            "full",
+            "all variants incl. Celery bridges, mixed scenario, open-model sweep, 3 repetitions",
+            VARIANTS,
+            (*BASIC, "mixed"),
+            MODELS,
+            reps=3,
+            duration_s=20.0,
+            warmup_s=5.0,
+        ),
+        Profile(
+            "tiny",
+            "CI smoke: both backends, price_order, drain + closed, seconds per cell",
+            ("celery-runner", "taskiq"),
+            ("price_order",),
+            ("drain", "closed"),
+            duration_s=3.0,
+            warmup_s=1.0,
+            drain_scale=0.1,
+            users=(4,),
+        ),
+    ]
+}
+
+
+def split_variant(variant: str) -> tuple[str, str | None]:
+    """'celery-runner' -> ('celery', 'runner'); 'taskiq' -> ('taskiq', None)."""
+    backend, _, bridge = variant.partition("-")
+    return backend, bridge or None
