@@ -5,11 +5,12 @@ RUN := $(UV) run --frozen
 WORKERS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; print(s().worker_processes)' 2>/dev/null || echo 2)
 SLOTS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; print(s().worker_slots)' 2>/dev/null || echo 32)
 
-.PHONY: help env services migrate test lint api stub worker-celery worker-taskiq flower bench clean
+.PHONY: help env services migrate test lint api stub worker-celery worker-taskiq flower bench bench-full clean
 
 help:
 	@echo "make test           create the env, start Postgres+RabbitMQ, migrate a test DB, run the suite"
 	@echo "make bench          run the quick Celery-vs-Taskiq benchmark and print the report path"
+	@echo "make bench-full     every variant, scenario and load model, 3 repetitions (hours)"
 	@echo "make api | stub     run the API (port 8000) | the external rates stub (port 8090)"
 	@echo "make worker-celery  Celery worker (WORKERS processes, bridge from CELERY_BRIDGE)"
 	@echo "make worker-taskiq  Taskiq worker (WORKERS processes x SLOTS async tasks)"
@@ -50,8 +51,11 @@ worker-taskiq: migrate
 flower: env
 	$(RUN) celery -A workers_celery flower --address=127.0.0.1 --port=5555
 
-bench: env services
-	@echo "The benchmark harness (bench/) is not built yet: see issue 4. Nothing was measured."
+bench: migrate
+	$(RUN) python -m bench run quick
+
+bench-full: migrate
+	$(RUN) python -m bench run full
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache results

@@ -1,5 +1,6 @@
 """`python -m bench run | report | list`."""
 
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from bench.scenarios import MODELS, PROFILES, SCENARIOS, VARIANTS, Profile
 from core.settings import Settings
 
 app = typer.Typer(add_completion=False, help="Celery vs Taskiq benchmark harness.")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -57,7 +58,9 @@ def run(
     external: Annotated[
         bool, typer.Option(help="drive a running deployment; start nothing")
     ] = False,
-    api_url: Annotated[str, typer.Option()] = "http://127.0.0.1:8000",
+    api_url: Annotated[str | None, typer.Option(help="with --external")] = None,
+    api_port: Annotated[int, typer.Option(help="local API port")] = 8000,
+    stub_port: Annotated[int, typer.Option(help="local stub port")] = 8090,
     database_url: Annotated[str | None, typer.Option(help="default: DATABASE_URL")] = None,
     results: Annotated[Path, typer.Option(help="where runs are saved")] = Path("results"),
 ) -> None:
@@ -98,12 +101,18 @@ def run(
         overrides["worker_slots"] = slots
     if database_url:
         overrides["database_url"] = database_url
+    if not external:
+        overrides["stub_url"] = f"http://127.0.0.1:{stub_port}"
+        api_url = f"http://127.0.0.1:{api_port}"
+    elif api_url is None:
+        raise typer.BadParameter("--external needs --api-url (and usually --database-url)")
     settings = Settings(**overrides)  # type: ignore[arg-type]
     child_env = {
         "DATABASE_URL": settings.database_url,
         "WORKER_PROCESSES": str(settings.worker_processes),
         "WORKER_SLOTS": str(settings.worker_slots),
         "CELERY_TASK_EVENTS": "false",
+        "STUB_URL": settings.stub_url,
     }
     run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = results / run_id
@@ -111,7 +120,7 @@ def run(
     started, t0 = datetime.now(UTC).isoformat(timespec="seconds"), time.monotonic()
     cells = plan(prof)
     console.print(f"[bold]run {run_id}[/]: profile {prof.name}, {len(cells)} cells -> {run_dir}")
-    target = Target(api_url=api_url, settings=settings, external=external)
+    target = Target(api_url, settings, external, api_port, stub_port)
 
     with managed(run_dir / "logs", child_env) as procs:
         runner = Runner(run_dir, prof, target, None if external else procs)

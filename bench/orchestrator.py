@@ -7,6 +7,7 @@ interleaved across variants (A B A B) so slow drift of the host hits both alike.
 import json
 import os
 import random
+import socket
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -24,7 +25,6 @@ from bench.sampler import Sampler
 from bench.scenarios import SCENARIOS, Profile, split_variant
 from core.settings import Settings
 
-API_PORT, STUB_PORT = 8000, 8090
 PREFILL_CHUNK = 500
 DRAIN_LIMIT_S = 180.0
 
@@ -70,6 +70,8 @@ class Target:
     api_url: str
     settings: Settings
     external: bool
+    api_port: int = 8000
+    stub_port: int = 8090
 
 
 class Runner:
@@ -86,9 +88,16 @@ class Runner:
         """Stub and API: the same for every cell and both backends."""
         if self.procs is None:
             return
-        self.procs.start("stub", commands.stub(STUB_PORT))
-        wait_http(f"http://127.0.0.1:{STUB_PORT}/health", self.procs, "stub")
-        self.procs.start("api", commands.api(API_PORT))
+        for port in (self.target.stub_port, self.target.api_port):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(
+                        f"port {port} is in use: stop what runs there, pick other ports, "
+                        "or drive it with --external"
+                    )
+        self.procs.start("stub", commands.stub(self.target.stub_port))
+        wait_http(self.settings.stub_url + "/health", self.procs, "stub")
+        self.procs.start("api", commands.api(self.target.api_port))
         wait_http(f"{self.target.api_url}/health", self.procs, "api")
 
     def purge(self) -> None:

@@ -3,6 +3,7 @@
 import pytest
 
 from bench import stats
+from bench.results import Interval
 
 
 def test_percentile_interpolates_like_numpy() -> None:
@@ -49,7 +50,7 @@ def test_median_interval() -> None:
     same = stats.median_interval([4.0, 4.0, 4.0, 4.0])
     assert (same.lo, same.hi) == (4.0, 4.0)
     assert stats.median_interval([1.0, 2.0, 10.0]) == three  # seeded: deterministic
-    assert stats.median_interval([]) == stats.Interval(median=None, lo=None, hi=None, n=0)
+    assert stats.median_interval([]) == Interval(median=None, lo=None, hi=None, n=0)
 
 
 def test_paired_ratio() -> None:

@@ -1,0 +1,98 @@
+"""A tiny real run (both backends, one task, seconds per cell): it must produce a
+report whose throughput agrees with a direct SQL count, and leave no process behind."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.results import load
+from tests.helpers.processes import ROOT
+
+DRAIN_SQL = """
+    WITH d AS (SELECT extract(epoch FROM finished_at) AS f FROM jobs
+               WHERE run_id = :r AND status = 'done'),
+         w AS (SELECT percentile_cont(0.1) WITHIN GROUP (ORDER BY f) AS lo,
+                      percentile_cont(0.9) WITHIN GROUP (ORDER BY f) AS hi FROM d)
+    SELECT count(*) / (w.hi - w.lo) FROM d, w
+    WHERE d.f >= w.lo AND d.f < w.hi GROUP BY w.lo, w.hi"""
+WINDOW_SQL = """
+    SELECT count(*) / (CAST(:b AS float) - CAST(:a AS float)) FROM jobs
+    WHERE run_id = :r AND status = 'done'
+      AND extract(epoch FROM finished_at) >= :a AND extract(epoch FROM finished_at) < :b"""
+OURS = ("workers_celery", "workers_taskiq", "bench/locustfile.py", "api.main:app", "stub.app:app")
+
+
+def leftovers() -> list[str]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = " ".join(p.info["cmdline"] or [])
+        if any(mark in cmd for mark in OURS) and "pytest" not in cmd:
+            found.append(f"{p.pid}: {cmd[:120]}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    results = tmp_path_factory.mktemp("results")
+    cmd = [sys.executable, "-m", "bench", "run", "tiny", "--results", str(results)]
+    cmd += ["--api-port", "18000", "--stub-port", "18091"]
+    done = subprocess.run(
+        cmd, cwd=ROOT, env=os.environ, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "report:" in done.stdout and "taskiq" in done.stdout  # the summary was printed
+    [run] = list(results.iterdir())
+    return run
+
+
+def test_report_files_and_no_orphans(run_dir: Path) -> None:
+    assert (run_dir / "report.md").exists() and (run_dir / "report.html").exists()
+    assert leftovers() == []
+    cells = list((run_dir / "cells").iterdir())
+    assert len(cells) == 4
+    for cell in cells:
+        assert (cell / "jobs.csv").exists() and (cell / "samples.csv").exists()
+    assert any((cell / "locust_stats.csv").exists() for cell in cells)
+
+
+async def test_throughput_agrees_with_sql(run_dir: Path, engine: AsyncEngine) -> None:
+    summary = load(run_dir)
+    assert {c.variant for c in summary.cells} == {"celery-runner", "taskiq"}
+    async with engine.connect() as conn:
+        for cell in summary.cells:
+            spec = json.loads((run_dir / "cells" / cell.cell_id / "cell.json").read_text())
+            if cell.model == "drain":
+                sql = await conn.scalar(text(DRAIN_SQL), {"r": cell.cell_id})
+            else:
+                window = {
+                    "r": cell.cell_id,
+                    "a": spec["t_measure_start"],
+                    "b": spec["t_measure_end"],
+                }
+                sql = await conn.scalar(text(WINDOW_SQL), window)
+            assert sql is not None and sql > 0, cell.cell_id
+            assert cell.throughput == pytest.approx(float(sql), rel=1e-3), cell.cell_id
+            assert cell.lost == 0 and cell.failed == 0 and cell.duplicates == 0
+
+
+def test_html_is_self_contained_with_charts(run_dir: Path) -> None:
+    html = (run_dir / "report.html").read_text()
+    assert html.count("<svg") >= 4
+    for external in ('src="http', 'href="http', "url(http", "@import"):
+        assert external not in html
+
+
+def test_report_can_be_rerendered(run_dir: Path) -> None:
+    before = (run_dir / "report.md").read_text()
+    (run_dir / "report.md").unlink()
+    cmd = [sys.executable, "-m", "bench", "report", str(run_dir)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (run_dir / "report.md").read_text() == before
