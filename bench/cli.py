@@ -61,6 +61,9 @@ def run(
     api_url: Annotated[str | None, typer.Option(help="with --external")] = None,
     api_port: Annotated[int, typer.Option(help="local API port")] = 8000,
     stub_port: Annotated[int, typer.Option(help="local stub port")] = 8090,
+    locust_workers: Annotated[
+        int, typer.Option(min=0, max=64, help="run Locust distributed: master + N workers")
+    ] = 0,
     database_url: Annotated[str | None, typer.Option(help="default: DATABASE_URL")] = None,
     results: Annotated[Path, typer.Option(help="where runs are saved")] = Path("results"),
 ) -> None:
@@ -81,6 +84,10 @@ def run(
         rate_list = tuple(float(r) for r in _split(rates) or ())
     except ValueError as exc:
         raise typer.BadParameter(f"--users/--rates must be numbers: {exc}") from exc
+    if external and "drain" in (chosen["models"] or base.models):
+        # Drain starts workers after the backlog is in; a running deployment can't do that.
+        console.print("[yellow]--external: skipping the drain model (workers already run)[/]")
+        chosen["models"] = tuple(m for m in (chosen["models"] or base.models) if m != "drain")
     prof = Profile(
         name=profile,
         description=base.description,
@@ -120,10 +127,10 @@ def run(
     started, t0 = datetime.now(UTC).isoformat(timespec="seconds"), time.monotonic()
     cells = plan(prof)
     console.print(f"[bold]run {run_id}[/]: profile {prof.name}, {len(cells)} cells -> {run_dir}")
-    target = Target(api_url, settings, external, api_port, stub_port)
+    target = Target(api_url, settings, external, api_port, stub_port, locust_workers)
 
     with managed(run_dir / "logs", child_env) as procs:
-        runner = Runner(run_dir, prof, target, None if external else procs)
+        runner = Runner(run_dir, prof, target, procs)
         try:
             runner.start_services()
             columns = [

@@ -37,10 +37,21 @@ def worker(backend: str, processes: int, slots: int, events: bool = True) -> lis
     return taskiq_worker(processes, slots)
 
 
-def locust(users: int, run_time_s: float, host: str, out_prefix: str, user_class: str) -> list[str]:
-    return [
+def locust(
+    users: int, run_time_s: float, host: str, out_prefix: str, user_class: str, workers: int = 0
+) -> list[str]:
+    """Headless Locust; with `workers` > 0 it is the master of a distributed run."""
+    cmd = [
         *(PY, "-m", "locust", "-f", "bench/locustfile.py", user_class, "--headless"),
         *("-u", str(users), "-r", str(users), "-t", f"{max(1, round(run_time_s))}s"),
         *("--host", host, "--csv", out_prefix, "--html", f"{out_prefix}.html"),
         *("--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"),
+    ]
+    return cmd + (["--master", "--expect-workers", str(workers)] if workers else [])
+
+
+def locust_worker(user_class: str, master_host: str = "127.0.0.1") -> list[str]:
+    return [
+        *(PY, "-m", "locust", "-f", "bench/locustfile.py", user_class),
+        *("--worker", "--master-host", master_host, "--loglevel", "WARNING"),
     ]

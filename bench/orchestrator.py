@@ -72,12 +72,11 @@ class Target:
     external: bool
     api_port: int = 8000
     stub_port: int = 8090
+    locust_workers: int = 0  # >0: Locust runs as a master with this many worker processes
 
 
 class Runner:
-    def __init__(
-        self, run_dir: Path, profile: Profile, target: Target, procs: Processes | None
-    ) -> None:
+    def __init__(self, run_dir: Path, profile: Profile, target: Target, procs: Processes) -> None:
         self.run_dir, self.profile, self.target, self.procs = run_dir, profile, target, procs
         self.settings = target.settings
         self.db = JobsDB(self.settings.database_url)
@@ -86,7 +85,7 @@ class Runner:
     # -- shared services -------------------------------------------------------------
     def start_services(self) -> None:
         """Stub and API: the same for every cell and both backends."""
-        if self.procs is None:
+        if self.target.external:
             return
         for port in (self.target.stub_port, self.target.api_port):
             with socket.socket() as sock:
@@ -109,8 +108,8 @@ class Runner:
 
     # -- workers ---------------------------------------------------------------------
     def start_worker(self, cell: Cell) -> None:
-        if self.procs is None:
-            return  # --external: the deployment's own workers are running
+        if self.target.external:
+            return  # the deployment's own workers are running
         backend, bridge = split_variant(cell.variant)
         env = {"CELERY_BRIDGE": bridge or "runner", "CELERY_TASK_EVENTS": "false"}
         cmd = commands.worker(
@@ -125,7 +124,7 @@ class Runner:
         deadline = time.monotonic() + limit_s
         with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
             while time.monotonic() < deadline:
-                if self.procs is not None:
+                if not self.target.external:
                     self.procs.check_alive("workers")
                 try:
                     _, _, consumers = conn.channel().queue_declare(queue, passive=True)  # type: ignore[attr-defined]
@@ -137,7 +136,7 @@ class Runner:
         raise RuntimeError(f"no {cell.backend} consumer on {queue} after {limit_s}s")
 
     def stop_worker(self) -> None:
-        if self.procs is not None:
+        if not self.target.external:
             self.procs.stop("workers")
 
     def wait_drained(self, run_id: str, limit_s: float = DRAIN_LIMIT_S) -> bool:
@@ -164,7 +163,6 @@ class Runner:
                 raise RuntimeError(f"prefill failed: {r.status_code} {r.text[:300]}")
 
     def locust(self, cell: Cell, run_id: str, cell_dir: Path) -> None:
-        assert self.procs is not None or self.target.external
         scenario = SCENARIOS[cell.scenario]
         if cell.model == "closed":
             users, user_class, rate = int(cell.load), "ClosedUser", 1.0
@@ -172,21 +170,23 @@ class Runner:
             users = max(1, min(100, round(cell.load / 5)))
             user_class, rate = "OpenUser", cell.load / users
         run_time = self.profile.warmup_s + self.profile.duration_s
-        cmd = commands.locust(
-            users, run_time, self.target.api_url, str(cell_dir / "locust"), user_class
-        )
+        out, workers = str(cell_dir / "locust"), self.target.locust_workers
+        cmd = commands.locust(users, run_time, self.target.api_url, out, user_class, workers)
         env = {
             "BENCH_SCENARIO": scenario.name,
             "BENCH_BACKEND": cell.backend,
             "BENCH_RUN_ID": run_id,
             "BENCH_RATE": str(rate),
         }
-        procs = self.procs or Processes(cell_dir, {})
+        procs = self.procs
         proc = procs.start("locust", cmd, env)
+        for n in range(workers):  # distributed: one master, N local worker processes
+            procs.start(f"locust-worker-{n}", commands.locust_worker(user_class), env)
         try:
-            proc.wait(run_time + 60)
+            proc.wait(run_time + 90)
         finally:
-            procs.stop("locust")
+            for name in ["locust", *(f"locust-worker-{n}" for n in range(workers))]:
+                procs.stop(name)
         if not (cell_dir / "locust_stats.csv").exists():
             log = (procs.log_dir / "locust.log").read_text(errors="replace")[-1500:]
             raise RuntimeError(f"Locust produced no stats (exit {proc.returncode}):\n{log}")
@@ -240,9 +240,12 @@ class Runner:
         return cell_dir
 
     def component_pids(self) -> dict[str, list[int]]:
-        if self.procs is None:
-            return {}
-        return {name: [p.pid] for name, p in self.procs.running.items() if p.poll() is None}
+        """Root pids per component; Locust master and its workers count as one."""
+        pids: dict[str, list[int]] = {}
+        for name, proc in self.procs.running.items():
+            if proc.poll() is None:
+                pids.setdefault(name.split("-worker-")[0], []).append(proc.pid)
+        return pids
 
     def close(self) -> None:
         self.http.close()
