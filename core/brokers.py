@@ -21,8 +21,14 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         settings.celery_queue,
         Exchange(settings.celery_queue, type="direct"),
         routing_key=settings.celery_queue,
-        queue_arguments={"x-queue-type": settings.queue_type},
+        queue_arguments={
+            "x-queue-type": settings.queue_type,
+            # Rejected messages (unknown task, invalid message) stay visible, as Taskiq's do.
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": f"{settings.celery_queue}.dead_letter",
+        },
     )
+
     return {
         "broker_url": settings.amqp_url,
         "broker_connection_timeout": settings.publish_timeout_s,
@@ -49,6 +55,16 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "interval_max": 0.5,
         },
     }
+
+
+def celery_dead_letter_queue(settings: Settings) -> Queue:
+    """Where the Celery queue dead-letters to (default exchange, by queue name).
+    Declared by the worker at startup; never consumed."""
+    return Queue(
+        f"{settings.celery_queue}.dead_letter",
+        routing_key=f"{settings.celery_queue}.dead_letter",
+        queue_arguments={"x-queue-type": settings.queue_type},
+    )
 
 
 def make_celery(settings: Settings, main: str = "queuebench") -> Celery:

@@ -10,15 +10,25 @@ from sqlalchemy.pool import NullPool
 
 from core.settings import Settings
 
+WORKER_ROLE = "queuebench-worker"  # application_name of every worker connection
 
-def make_engine(settings: Settings, *, null_pool: bool = False) -> AsyncEngine:
+
+def make_engine(
+    settings: Settings, *, null_pool: bool = False, role: str = "queuebench"
+) -> AsyncEngine:
+    """`role` becomes Postgres's application_name, so operators (and the fault
+    harness) can tell the API's connections from the workers'."""
+    connect_args = {"server_settings": {"application_name": role}}
     if null_pool:
-        return create_async_engine(settings.database_url, poolclass=NullPool)
+        return create_async_engine(
+            settings.database_url, poolclass=NullPool, connect_args=connect_args
+        )
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,  # a dropped backend is replaced, not handed out
+        connect_args=connect_args,
     )
 
 

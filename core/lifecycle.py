@@ -8,7 +8,9 @@ one bounded budget.
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any, TypeVar
 from uuid import UUID
 
 import httpx
@@ -24,6 +26,7 @@ from core.models import Job
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
 async def mark_running(session: AsyncSession, job_id: UUID) -> int | None:
@@ -64,6 +67,28 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+class DatabaseUnavailable(Exception):
+    """The jobs table stayed unreachable through the retry budget. The worker must
+    hand the message back to the broker (requeue), never ack it as handled."""
+
+
+async def _write(session: AsyncSession, settings: Settings, op: Callable[[], Awaitable[_T]]) -> _T:
+    """A lifecycle write that survives a dropped connection: roll back, back off, retry."""
+    for n in range(1, settings.db_retry_attempts + 1):
+        try:
+            return await op()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            with suppress(Exception):  # the connection may be gone; the pool replaces it
+                await session.rollback()
+            if n == settings.db_retry_attempts:
+                raise DatabaseUnavailable(describe(exc)) from exc
+            log.warning("database write failed (%s); retry %d", describe(exc), n)
+            await asyncio.sleep(backoff(settings, n))
+    raise AssertionError("unreachable")
+
+
 async def execute(
     session: AsyncSession,
     http: httpx.AsyncClient,
@@ -72,16 +97,22 @@ async def execute(
     job_id: str,
     payload: dict[str, Any],
 ) -> str:
-    """Run one delivery of a job to its end. Returns the final status."""
+    """Run one delivery of a job to its end. Returns the final status.
+
+    Raises DatabaseUnavailable if the outcome could not be recorded."""
     spec, uid = JOBS[task], UUID(job_id)
+
+    async def fail(error: str) -> str:
+        await _write(session, settings, lambda: mark_failed(session, uid, error))
+        return "failed"
+
     while True:
-        attempts = await mark_running(session, uid)
+        attempts = await _write(session, settings, lambda: mark_running(session, uid))
         if attempts is None:
             log.info("job %s already finished or unknown; skipping", job_id)
             return "skipped"
         if attempts > settings.retry_max_attempts:
-            await mark_failed(session, uid, f"gave up after {attempts - 1} attempts")
-            return "failed"
+            return await fail(f"gave up after {attempts - 1} attempts")
         try:
             model = spec.payload.model_validate(payload)
             ctx = JobContext(uid, session, http, settings.stub_url)
@@ -90,16 +121,14 @@ async def execute(
             return "done"
         except ValidationError as exc:  # slipped past the API: retrying cannot help
             await session.rollback()
-            await mark_failed(session, uid, f"invalid payload: {exc}")
-            return "failed"
+            return await fail(f"invalid payload: {exc}")
         except Exception as exc:
-            await session.rollback()
+            with suppress(Exception):
+                await session.rollback()
             if not is_transient(exc):
                 log.exception("job %s failed permanently", job_id)
-                await mark_failed(session, uid, describe(exc))
-                return "failed"
+                return await fail(describe(exc))
             if attempts >= settings.retry_max_attempts:
-                await mark_failed(session, uid, f"after {attempts} attempts: {describe(exc)}")
-                return "failed"
+                return await fail(f"after {attempts} attempts: {describe(exc)}")
             log.warning("job %s attempt %d: %s; retrying", job_id, attempts, describe(exc))
             await asyncio.sleep(backoff(settings, attempts))

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     retry_backoff_s: float = Field(0.2, ge=0, le=30)
     retry_backoff_max_s: float = Field(2.0, ge=0, le=60)
     http_timeout_s: float = Field(10.0, gt=0, le=120)
+    # Lifecycle writes (running/done/failed) survive a dropped DB connection this many
+    # tries (same backoff) before the worker hands the message back to the broker.
+    db_retry_attempts: int = Field(6, ge=1, le=20)
 
     # API bounds.
     batch_max: int = Field(1000, ge=1, le=10000)

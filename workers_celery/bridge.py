@@ -11,11 +11,12 @@ import asyncio
 from typing import Any, Protocol
 
 import httpx
+from celery.exceptions import Reject
 from celery.signals import worker_process_init, worker_process_shutdown
 
 from core.contract import TaskName
-from core.db import make_engine, make_sessionmaker
-from core.lifecycle import execute
+from core.db import WORKER_ROLE, make_engine, make_sessionmaker
+from core.lifecycle import DatabaseUnavailable, execute
 from core.settings import Settings, get_settings
 
 
@@ -35,7 +36,7 @@ class RunnerBridge:
 
     async def _open(self) -> None:
         # Created on this process's own loop: pooled connections never cross loops.
-        self.engine = make_engine(self.settings)
+        self.engine = make_engine(self.settings, role=WORKER_ROLE)
         self.sessionmaker = make_sessionmaker(self.engine)
         self.http = httpx.AsyncClient(timeout=self.settings.http_timeout_s)
 
@@ -68,7 +69,7 @@ class AsyncioRunBridge:
         return asyncio.run(self._run(task, job_id, payload))
 
     async def _run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
-        engine = make_engine(self.settings, null_pool=True)
+        engine = make_engine(self.settings, null_pool=True, role=WORKER_ROLE)
         try:
             async with (
                 httpx.AsyncClient(timeout=self.settings.http_timeout_s) as http,
@@ -93,6 +94,15 @@ def make_bridge(settings: Settings) -> Bridge:
 
 
 bridge = make_bridge(get_settings())
+
+
+def run_job(task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
+    """What every task does. If the outcome could not be recorded (database down
+    through the retry budget) the message goes back to the queue instead of being acked."""
+    try:
+        return bridge.run(task, job_id, payload)
+    except DatabaseUnavailable as exc:
+        raise Reject(f"database unavailable: {exc}", requeue=True) from exc
 
 
 @worker_process_init.connect

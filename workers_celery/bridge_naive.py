@@ -15,12 +15,12 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 
 from core.contract import TaskName
-from core.db import make_engine, make_sessionmaker
+from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import execute
 from core.settings import Settings, get_settings
 
 loop = asyncio.get_event_loop()
-engine = make_engine(get_settings())
+engine = make_engine(get_settings(), role=WORKER_ROLE)
 session_factory = make_sessionmaker(engine)
 http = httpx.AsyncClient(timeout=get_settings().http_timeout_s)
 

@@ -7,24 +7,24 @@ from typing import Any
 
 from core.contract import TaskName
 from workers_celery.app import app
-from workers_celery.bridge import bridge
+from workers_celery.bridge import run_job
 
 
 @app.task(name=TaskName.price_order.value)
 def price_order(job_id: str, payload: dict[str, Any]) -> str:
-    return bridge.run(TaskName.price_order, job_id, payload)
+    return run_job(TaskName.price_order, job_id, payload)
 
 
 @app.task(name=TaskName.sales_report.value)
 def sales_report(job_id: str, payload: dict[str, Any]) -> str:
-    return bridge.run(TaskName.sales_report, job_id, payload)
+    return run_job(TaskName.sales_report, job_id, payload)
 
 
 @app.task(name=TaskName.fetch_rates.value)
 def fetch_rates(job_id: str, payload: dict[str, Any]) -> str:
-    return bridge.run(TaskName.fetch_rates, job_id, payload)
+    return run_job(TaskName.fetch_rates, job_id, payload)
 
 
 @app.task(name=TaskName.render_invoice.value)
 def render_invoice(job_id: str, payload: dict[str, Any]) -> str:
-    return bridge.run(TaskName.render_invoice, job_id, payload)
+    return run_job(TaskName.render_invoice, job_id, payload)

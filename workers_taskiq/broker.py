@@ -8,17 +8,18 @@ import httpx
 from taskiq import TaskiqEvents, TaskiqState
 
 from core.brokers import make_taskiq_broker
-from core.db import make_engine, make_sessionmaker
+from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.settings import get_settings
+from workers_taskiq.middleware import RequeueWhenDatabaseDown
 
 settings = get_settings()
-broker = make_taskiq_broker(settings)
+broker = make_taskiq_broker(settings).with_middlewares(RequeueWhenDatabaseDown())
 
 
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
 async def open_resources(state: TaskiqState) -> None:
     state.settings = settings
-    state.engine = make_engine(settings)
+    state.engine = make_engine(settings, role=WORKER_ROLE)
     state.sessionmaker = make_sessionmaker(state.engine)
     state.http = httpx.AsyncClient(timeout=settings.http_timeout_s)
 
