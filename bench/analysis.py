@@ -16,6 +16,7 @@ from bench.results import (
     Bound,
     CellResult,
     Comparison,
+    FaultFigures,
     Group,
     LocustFigures,
     Series,
@@ -127,9 +128,34 @@ def _bottleneck(
     return "broker or database (workers neither busy nor CPU-bound)", flags
 
 
+def _fault(cell: dict[str, Any], jobs: list[dict[str, str]], rejected: int) -> FaultFigures:
+    t_fault, t_done = cell.get("t_fault"), cell.get("t_fault_done")
+    recovery = None
+    if t_fault is not None and t_done is not None:
+        after = [
+            float(j["finished"])
+            for j in jobs
+            if j["status"] == "done" and j["started"] and float(j["started"]) >= t_done
+        ]
+        recovery = round(min(after) - t_fault, 3) if after else None
+    return FaultFigures(
+        fault=cell["fault"],
+        notes=cell.get("fault_notes", []),
+        at_s=round(t_fault - cell["t_load_start"], 2) if t_fault is not None else None,
+        rejected_at_api=rejected,
+        recovery_s=recovery,
+        dead_lettered=cell.get("dead_lettered", 0),
+        left_in_queue=cell.get("left_in_queue", 0),
+        consuming_after=cell.get("consumers", 0) > 0,
+    )
+
+
 def analyse_cell(cell_dir: Path) -> CellResult:
     cell = json.loads((cell_dir / "cell.json").read_text())
-    jobs = _rows(cell_dir / "jobs.csv")
+    rows = _rows(cell_dir / "jobs.csv")
+    # A failed publish answered 503 and left a failed row: refused, not accepted.
+    jobs = [j for j in rows if not (j["error"] or "").startswith("publish failed")]
+    rejected = len(rows) - len(jobs)
     samples, queue = _rows(cell_dir / "samples.csv"), _rows(cell_dir / "queue.csv")
     done = [j for j in jobs if j["status"] == "done"]
     finished = [float(j["finished"]) for j in done]
@@ -154,6 +180,9 @@ def analyse_cell(cell_dir: Path) -> CellResult:
     lost = stats.count_lost(j["status"] for j in jobs)
     if lost:
         flags.append(f"{lost} accepted job(s) never finished")
+    fault = _fault(cell, jobs, rejected) if cell.get("fault") else None
+    if fault is not None:
+        flags += [n for n in fault.notes if "failed" in n]
     return CellResult(
         cell_id=cell["cell_id"],
         variant=cell["variant"],
@@ -183,6 +212,7 @@ def analyse_cell(cell_dir: Path) -> CellResult:
             bottleneck=bottleneck,
         ),
         locust=_locust(cell_dir),
+        fault=fault,
         usage=usage,
         series=_series(finished, queue, samples, cell["t_load_start"], cell["t_end"]),
         flags=flags,
@@ -193,6 +223,8 @@ def analyse_cell(cell_dir: Path) -> CellResult:
 def group(cells: list[CellResult]) -> tuple[list[Group], list[Comparison]]:
     by: dict[tuple[str, str, float, str], list[CellResult]] = defaultdict(list)
     for c in cells:
+        if c.fault is not None:  # fault cells have their own table
+            continue
         by[(c.scenario, c.model, c.load, c.variant)].append(c)
     groups = []
     for (scenario, model, load, variant), reps in sorted(by.items()):

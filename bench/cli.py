@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bench import analysis, report
+from bench.faults import FAULTS
 from bench.ledger import environment, fairness_ledger
 from bench.orchestrator import Runner, Target, plan
 from bench.processes import managed
@@ -42,7 +43,10 @@ def run(
         str | None, typer.Option(help="comma list, e.g. celery-runner,taskiq")
     ] = None,
     scenarios: Annotated[str | None, typer.Option(help="comma list of scenarios")] = None,
-    models: Annotated[str | None, typer.Option(help="comma list: drain,closed,open")] = None,
+    models: Annotated[
+        str | None, typer.Option(help="comma list: drain,closed,open, or none")
+    ] = None,
+    faults: Annotated[str | None, typer.Option(help="comma list of faults, or none")] = None,
     reps: Annotated[int | None, typer.Option(min=1, max=20)] = None,
     duration: Annotated[
         float | None, typer.Option(min=1, max=3600, help="measured seconds per cell")
@@ -74,26 +78,30 @@ def run(
     chosen = {
         "variants": _split(variants),
         "scenarios": _split(scenarios),
-        "models": _split(models),
+        "models": () if models == "none" else _split(models),
+        "faults": () if faults == "none" else _split(faults),
     }
     _check(chosen["variants"], VARIANTS, "variant")
     _check(chosen["scenarios"], list(SCENARIOS), "scenario")
     _check(chosen["models"], MODELS, "model")
+    _check(chosen["faults"], FAULTS, "fault")
     try:
         user_list = tuple(int(u) for u in _split(users) or ())
         rate_list = tuple(float(r) for r in _split(rates) or ())
     except ValueError as exc:
         raise typer.BadParameter(f"--users/--rates must be numbers: {exc}") from exc
-    if external and "drain" in (chosen["models"] or base.models):
+    model_list = base.models if chosen["models"] is None else chosen["models"]
+    if external and "drain" in model_list:
         # Drain starts workers after the backlog is in; a running deployment can't do that.
         console.print("[yellow]--external: skipping the drain model (workers already run)[/]")
-        chosen["models"] = tuple(m for m in (chosen["models"] or base.models) if m != "drain")
+        model_list = tuple(m for m in model_list if m != "drain")
     prof = Profile(
         name=profile,
         description=base.description,
         variants=chosen["variants"] or base.variants,
         scenarios=chosen["scenarios"] or base.scenarios,
-        models=chosen["models"] or base.models,
+        models=model_list,
+        faults=base.faults if chosen["faults"] is None else chosen["faults"],
         reps=reps or base.reps,
         duration_s=duration or base.duration_s,
         warmup_s=base.warmup_s if warmup is None else warmup,

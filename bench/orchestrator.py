@@ -8,6 +8,7 @@ import json
 import os
 import random
 import socket
+import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -18,11 +19,11 @@ from typing import Any
 import httpx
 from kombu import Connection
 
-from bench import commands
+from bench import commands, faults
 from bench.jobsdb import JobsDB
 from bench.processes import Processes, wait_http
 from bench.sampler import Sampler
-from bench.scenarios import SCENARIOS, Profile, split_variant
+from bench.scenarios import FAULT_SCENARIO, SCENARIOS, Profile, split_variant
 from core.settings import Settings
 
 PREFILL_CHUNK = 500
@@ -35,8 +36,9 @@ class Cell:
     variant: str
     scenario: str
     model: str
-    load: float  # users (closed), jobs/s (open), backlog (drain)
+    load: float  # users (closed), jobs/s (open and fault), backlog (drain)
     rep: int
+    fault: str | None = None
 
     @property
     def backend(self) -> str:
@@ -62,6 +64,11 @@ def plan(profile: Profile) -> list[Cell]:
                 for load in loads:
                     for variant in profile.variants:
                         cells.append(Cell(len(cells), variant, name, model, load, rep))
+    for fault in profile.faults:
+        for variant in profile.variants:
+            cells.append(
+                Cell(len(cells), variant, FAULT_SCENARIO, "fault", profile.fault_rate, 0, fault)
+            )
     return cells
 
 
@@ -169,7 +176,7 @@ class Runner:
         else:  # open: enough users that each posts at most ~5 jobs/s
             users = max(1, min(100, round(cell.load / 5)))
             user_class, rate = "OpenUser", cell.load / users
-        run_time = self.profile.warmup_s + self.profile.duration_s
+        run_time = self.run_time(cell)
         out, workers = str(cell_dir / "locust"), self.target.locust_workers
         cmd = commands.locust(users, run_time, self.target.api_url, out, user_class, workers)
         env = {
@@ -190,6 +197,53 @@ class Runner:
         if not (cell_dir / "locust_stats.csv").exists():
             log = (procs.log_dir / "locust.log").read_text(errors="replace")[-1500:]
             raise RuntimeError(f"Locust produced no stats (exit {proc.returncode}):\n{log}")
+
+    def run_time(self, cell: Cell) -> float:
+        measured = self.profile.fault_duration_s if cell.fault else self.profile.duration_s
+        return self.profile.warmup_s + measured
+
+    def inject(self, cell: Cell, marks: dict[str, Any]) -> threading.Thread:
+        """Strike a third of the way into the measured load, from a thread."""
+        assert cell.fault is not None
+        notes: list[str] = []
+        marks["fault_notes"] = notes
+
+        def restart() -> None:
+            self.start_worker(cell)
+            self.wait_consuming(cell)
+
+        ctx = faults.FaultContext(cell.backend, self.procs, self.settings, self.db, restart, notes)
+        delay = self.profile.warmup_s + self.profile.fault_duration_s / 3
+
+        def strike() -> None:
+            time.sleep(delay)
+            marks["t_fault"] = self.db.now()
+            try:
+                faults.INJECT[cell.fault](ctx)  # type: ignore[index]
+            except Exception as exc:  # recorded, and the cell is flagged
+                notes.append(f"fault injection failed: {type(exc).__name__}: {exc}")
+            marks["t_fault_done"] = self.db.now()
+
+        thread = threading.Thread(target=strike, name="fault", daemon=True)
+        thread.start()
+        return thread
+
+    def queue_state(self, cell: Cell) -> dict[str, int]:
+        """Messages left in the backend's queue and in its dead-letter queue."""
+        queue = (
+            self.settings.celery_queue if cell.backend == "celery" else self.settings.taskiq_queue
+        )
+        state = {}
+        with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
+            for key, name in (("left_in_queue", queue), ("dead_lettered", f"{queue}.dead_letter")):
+                try:
+                    _, depth, consumers = conn.channel().queue_declare(name, passive=True)  # type: ignore[attr-defined]
+                except Exception:
+                    depth, consumers = 0, 0
+                state[key] = int(depth)
+                if key == "left_in_queue":
+                    state["consumers"] = int(consumers)
+        return state
 
     # -- one cell --------------------------------------------------------------------
     def run_cell(self, cell: Cell, on_phase: Callable[[str], None]) -> Path:
@@ -215,13 +269,18 @@ class Runner:
                     on_phase("drain")
                     self.start_worker(cell)
                 else:
-                    on_phase(f"load ({cell.model})")
+                    on_phase(f"load ({cell.fault or cell.model})")
                     marks["t_measure_start"] = marks["t_load_start"] + self.profile.warmup_s
+                    striker = self.inject(cell, marks) if cell.fault else None
                     self.locust(cell, run_id, cell_dir)
+                    if striker is not None:
+                        striker.join(120)
                     marks["t_measure_end"] = self.db.now()
                     on_phase("drain")
                 marks["drained"] = self.wait_drained(run_id)
                 marks["t_end"] = self.db.now()
+                if cell.fault:
+                    marks.update(self.queue_state(cell))
         finally:
             self.stop_worker()
         marks["duplicates"] = self.db.duplicates(run_id)
@@ -233,7 +292,7 @@ class Runner:
             "processes": self.settings.worker_processes,
             "slots": self.settings.worker_slots,
             "cpus": _cpus(),
-            "offered": cell.load if cell.model == "open" else None,
+            "offered": cell.load if cell.model in ("open", "fault") else None,
             **marks,
         }
         (cell_dir / "cell.json").write_text(json.dumps(spec, indent=2))
@@ -242,7 +301,7 @@ class Runner:
     def component_pids(self) -> dict[str, list[int]]:
         """Root pids per component; Locust master and its workers count as one."""
         pids: dict[str, list[int]] = {}
-        for name, proc in self.procs.running.items():
+        for name, proc in list(self.procs.running.items()):
             if proc.poll() is None:
                 pids.setdefault(name.split("-worker-")[0], []).append(proc.pid)
         return pids

@@ -64,6 +64,19 @@ class LocustFigures(BaseModel):
     job_p99_ms: float | None = None
 
 
+class FaultFigures(BaseModel):
+    """What a fault did to a cell under steady load (counts are in CellResult)."""
+
+    fault: str
+    notes: list[str]
+    at_s: float | None  # when it struck, seconds after load start
+    rejected_at_api: int  # 503s: publish failed, row marked failed, nothing queued
+    recovery_s: float | None  # from the fault to the first completion of a job started after it
+    dead_lettered: int  # messages in the backend's dead-letter queue afterwards
+    left_in_queue: int  # messages still queued after the drain
+    consuming_after: bool  # a worker consumed from the queue at the end
+
+
 class CellResult(BaseModel):
     cell_id: str
     variant: str  # "celery-runner", "celery-naive", "celery-asyncio_run", "taskiq"
@@ -87,6 +100,7 @@ class CellResult(BaseModel):
     service_ms: Percentiles
     bound: Bound
     locust: LocustFigures | None = None
+    fault: FaultFigures | None = None
     usage: dict[str, Usage] = Field(default_factory=dict)
     series: Series = Field(default_factory=Series)
     flags: list[str] = Field(default_factory=list)  # reasons the cell is not trustworthy

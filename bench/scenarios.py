@@ -29,6 +29,12 @@ def render_invoice(rng: random.Random) -> tuple[str, dict[str, Any]]:
     return "render_invoice", {"lines": 40, "rounds": 20_000}
 
 
+def slow_order(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """price_order holding its transaction 200 ms: faults always find jobs in flight."""
+    task, payload = price_order(rng)
+    return task, {**payload, "hold_ms": 200}
+
+
 def mixed(rng: random.Random) -> tuple[str, dict[str, Any]]:
     """A plausible production mix: mostly writes and calls, some reports and renders."""
     gen = rng.choices([price_order, fetch_rates, sales_report, render_invoice], [5, 3, 1, 1])[0]
@@ -80,12 +86,16 @@ SCENARIOS: dict[str, Scenario] = {
             8,
             (10, 20, 40, 80),
         ),
+        Scenario(
+            "slow_order", slow_order, "price_order, 200 ms transaction (faults)", 200, 8, (8,)
+        ),
         Scenario("mixed", mixed, "5:3:1:1 price/fetch/report/render", 800, 16, (20, 60, 120, 240)),
     ]
 }
 
 VARIANTS = ("celery-runner", "celery-naive", "celery-asyncio_run", "taskiq")
 MODELS = ("drain", "closed", "open")
+FAULT_SCENARIO = "slow_order"
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,9 @@ class Profile:
     drain_scale: float = 1.0  # multiplies each scenario's drain_jobs
     users: tuple[int, ...] = ()  # closed-model users; empty: the scenario's default
     rates: tuple[float, ...] = ()  # open-model rates; empty: the scenario's defaults
+    faults: tuple[str, ...] = ()  # fault cells: slow_order at fault_rate, one fault each
+    fault_rate: float = 8.0  # jobs/s offered during a fault cell
+    fault_duration_s: float = 15.0  # the fault strikes a third of the way in
     notes: list[str] = field(default_factory=list)
 
 
@@ -115,6 +128,8 @@ PROFILES: dict[str, Profile] = {
             BASIC,
             ("drain", "closed"),
             drain_scale=0.5,
+            faults=("worker-kill",),
+            fault_duration_s=12.0,
         ),
         Profile(
             "full",
@@ -125,6 +140,15 @@ PROFILES: dict[str, Profile] = {
             reps=3,
             duration_s=20.0,
             warmup_s=5.0,
+            faults=(
+                "worker-kill",
+                "worker-kill-parent",
+                "broker-drop",
+                "db-drop",
+                "graceful-stop",
+                "poison",
+            ),
+            fault_duration_s=30.0,
         ),
         Profile(
             "tiny",

@@ -1,0 +1,143 @@
+"""Faults injected mid-load, the same way for both backends.
+
+Each fault is a function of the running cell: it breaks something, then brings the
+system back the way an operator (or the library) would. The harness measures what
+got lost, duplicated or delayed from the jobs table afterwards.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psutil
+from kombu import Connection
+from sqlalchemy import text
+
+from bench.jobsdb import JobsDB
+from bench.processes import Processes
+from core.db import WORKER_ROLE
+from core.settings import Settings
+
+FAULTS = ("worker-kill", "worker-kill-parent", "broker-drop", "db-drop", "graceful-stop", "poison")
+
+
+@dataclass
+class FaultContext:
+    backend: str
+    procs: Processes
+    settings: Settings
+    db: JobsDB
+    restart_workers: Callable[[], None]
+    notes: list[str]
+
+
+def _worker_root(ctx: FaultContext) -> psutil.Process:
+    return psutil.Process(ctx.procs.running["workers"].pid)
+
+
+def worker_kill(ctx: FaultContext) -> None:
+    """SIGKILL one worker process (a Celery pool child / a Taskiq worker); its
+    supervisor (Celery's parent / Taskiq's process manager) replaces it."""
+    children = _worker_root(ctx).children()
+    if not children:
+        raise RuntimeError("no worker child process to kill")
+    os.kill(children[0].pid, signal.SIGKILL)
+    ctx.notes.append(f"SIGKILL pid {children[0].pid} (one of {len(children)} worker processes)")
+
+
+def worker_kill_parent(ctx: FaultContext) -> None:
+    """SIGKILL the worker's main process (Celery parent / Taskiq manager), then
+    restart the worker as a process supervisor would."""
+    root = _worker_root(ctx)
+    os.kill(root.pid, signal.SIGKILL)
+    ctx.notes.append(f"SIGKILL main pid {root.pid}; worker restarted")
+    ctx.procs.stop("workers")  # reap what is left of the group
+    ctx.restart_workers()
+
+
+def graceful_stop(ctx: FaultContext) -> None:
+    """SIGTERM to the worker (what `docker stop` and systemd send), then restart."""
+    started = time.monotonic()
+    ctx.procs.stop("workers", timeout=60)
+    ctx.notes.append(f"SIGTERM; worker exited after {time.monotonic() - started:.1f}s; restarted")
+    ctx.restart_workers()
+
+
+def broker_drop(ctx: FaultContext) -> None:
+    """Close every client connection at RabbitMQ (API publishers and workers)."""
+    out = subprocess.run(
+        ["rabbitmqctl", "close_all_connections", "queuebench fault: broker-drop"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl close_all_connections failed: {out.stderr[-300:]}")
+    ctx.notes.append("rabbitmqctl close_all_connections")
+
+
+def db_drop(ctx: FaultContext) -> None:
+    """Terminate the workers' Postgres backends (found by application_name)."""
+    sql = text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE application_name = :role AND datname = current_database()"
+    )
+    with ctx.db.engine.connect() as conn:
+        killed = conn.scalar(sql, {"role": WORKER_ROLE})
+    ctx.notes.append(f"pg_terminate_backend on {killed} worker connection(s)")
+
+
+def poison_messages(settings: Settings, backend: str) -> int:
+    """Publish malformed and unknown-task messages straight onto the backend's queue."""
+    with Connection(settings.amqp_url, connect_timeout=5) as conn:
+        producer = conn.Producer()
+        if backend == "celery":
+            queue = settings.celery_queue
+            bad = [
+                # Celery protocol 2 headers, but a task no worker knows.
+                ({"id": "poison-unknown", "task": "no_such_task", "lang": "py"}, "[[], {}, {}]"),
+                # A known task name with a body that is not JSON.
+                ({"id": "poison-garbage", "task": "price_order", "lang": "py"}, "{not json"),
+            ]
+            for headers, body in bad:
+                producer.publish(
+                    body,
+                    routing_key=queue,
+                    exchange=queue,
+                    headers=headers,
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                    serializer=None,
+                )
+        else:
+            queue, exchange = settings.taskiq_queue, settings.taskiq_exchange
+            unknown = {
+                "task_id": "poison-unknown",
+                "task_name": "no_such_task",
+                "labels": {},
+                "args": [],
+                "kwargs": {},
+            }
+            for body in (json.dumps(unknown), "{not json"):
+                producer.publish(body, routing_key=queue, exchange=exchange, serializer=None)
+    return 2
+
+
+def poison(ctx: FaultContext) -> None:
+    n = poison_messages(ctx.settings, ctx.backend)
+    ctx.notes.append(f"{n} poison messages published (unknown task, malformed body)")
+
+
+INJECT: dict[str, Callable[[FaultContext], None]] = {
+    "worker-kill": worker_kill,
+    "worker-kill-parent": worker_kill_parent,
+    "broker-drop": broker_drop,
+    "db-drop": db_drop,
+    "graceful-stop": graceful_stop,
+    "poison": poison,
+}
