@@ -16,6 +16,7 @@ from bench.faults import FAULTS
 from bench.ledger import environment, fairness_ledger
 from bench.orchestrator import Runner, Target, plan
 from bench.processes import managed
+from bench.report_faults import fault_table
 from bench.results import Summary, save
 from bench.scenarios import MODELS, PROFILES, SCENARIOS, VARIANTS, Profile
 from core.settings import Settings
@@ -184,7 +185,11 @@ def build_summary(run_dir: Path, profile: str, started: str, wall_s: float) -> S
 
 def finish(run_dir: Path, summary: Summary) -> None:
     md, html = report.render(run_dir)
-    console.print(report.summary_table(summary))
+    if any(c.fault is None for c in summary.cells):
+        console.print(report.summary_table(summary))
+    faults_table = fault_table(summary)
+    if faults_table is not None:
+        console.print(faults_table)
     console.print(f"wall time {summary.wall_s:.0f}s; report: [bold]{html}[/] and {md}")
 
 

@@ -152,7 +152,7 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "tiny",
-            "CI smoke: both backends, price_order, drain + closed, seconds per cell",
+            "CI smoke: both backends, price_order drain + closed, one worker-kill",
             ("celery-runner", "taskiq"),
             ("price_order",),
             ("drain", "closed"),
@@ -160,6 +160,8 @@ PROFILES: dict[str, Profile] = {
             warmup_s=1.0,
             drain_scale=0.1,
             users=(4,),
+            faults=("worker-kill",),
+            fault_duration_s=6.0,
         ),
     ]
 }

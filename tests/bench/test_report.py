@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pytest
 
-from bench import report, stats
+from bench import report, report_format, stats
 from bench.results import (
     Bound,
     CellResult,
@@ -409,7 +409,7 @@ def test_verdict_is_decided_by_whether_the_interval_holds_one(
 def test_unmeasured_ratio_is_not_compared_and_shown_as_a_dash() -> None:
     nothing = Interval(median=None, lo=None, hi=None, n=0)
     assert report.verdict(nothing) == "not compared"
-    assert report.ratio(nothing) == report.interval(nothing) == report.DASH
+    assert report.ratio(nothing) == report.interval(nothing) == report_format.DASH
 
 
 def test_summary_table_has_one_row_per_group(summary: Summary) -> None:

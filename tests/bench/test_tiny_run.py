@@ -56,7 +56,7 @@ def test_report_files_and_no_orphans(run_dir: Path) -> None:
     assert (run_dir / "report.md").exists() and (run_dir / "report.html").exists()
     assert leftovers() == []
     cells = list((run_dir / "cells").iterdir())
-    assert len(cells) == 4
+    assert len(cells) == 6  # drain + closed + worker-kill, for each backend
     for cell in cells:
         assert (cell / "jobs.csv").exists() and (cell / "samples.csv").exists()
     assert any((cell / "locust_stats.csv").exists() for cell in cells)
@@ -67,6 +67,8 @@ async def test_throughput_agrees_with_sql(run_dir: Path, engine: AsyncEngine) ->
     assert {c.variant for c in summary.cells} == {"celery-runner", "taskiq"}
     async with engine.connect() as conn:
         for cell in summary.cells:
+            if cell.fault is not None:
+                continue
             spec = json.loads((run_dir / "cells" / cell.cell_id / "cell.json").read_text())
             if cell.model == "drain":
                 sql = await conn.scalar(text(DRAIN_SQL), {"r": cell.cell_id})
@@ -96,3 +98,17 @@ def test_report_can_be_rerendered(run_dir: Path) -> None:
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (run_dir / "report.md").read_text() == before
+
+
+def test_worker_kill_loses_nothing(run_dir: Path) -> None:
+    summary = load(run_dir)
+    kills = [c for c in summary.cells if c.fault is not None]
+    assert sorted(c.variant for c in kills) == ["celery-runner", "taskiq"]
+    for cell in kills:
+        assert cell.fault is not None and cell.fault.fault == "worker-kill"
+        assert cell.fault.notes and cell.fault.notes[0].startswith("SIGKILL pid")
+        assert cell.accepted > 0 and cell.completed == cell.accepted
+        assert (cell.lost, cell.duplicates, cell.failed) == (0, 0, 0)
+        assert cell.fault.consuming_after and cell.fault.recovery_s is not None
+    report = (run_dir / "report.md").read_text()
+    assert "## Delivery under faults" in report and "worker-kill" in report

@@ -1,4 +1,5 @@
-"""Failures, for both backends: bounded retries, and redelivery after SIGKILL."""
+"""Failures, for both backends: bounded retries, redelivery after SIGKILL, a dropped
+database connection mid-job: no job is ever left `running`."""
 
 import os
 import signal
@@ -7,9 +8,10 @@ from uuid import UUID
 import httpx
 import psutil
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.db import WORKER_ROLE
 from core.models import Job, Order, OrderItem
 from core.settings import Settings
 from tests.helpers.workers import eventually, wait_finished, worker
@@ -70,3 +72,38 @@ async def test_sigkill_mid_job_is_redelivered_and_creates_one_order(
             select(func.count()).select_from(OrderItem).join(Order).where(Order.job_id == job_id)
         )
     assert (orders, items) == (1, 1)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_db_drop_mid_job_is_retried_never_left_running(
+    backend: str,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    payload = {"items": [{"sku": "D", "qty": 1}], "prices": {"D": "3.00"}, "hold_ms": 3000}
+    async with worker(settings, backend, n=1) as proc:
+        job_id = await post(client, {"backend": backend, "task": "price_order", "payload": payload})
+
+        async def running() -> bool:
+            async with sessionmaker() as s:
+                return await s.scalar(select(Job.status).where(Job.id == job_id)) == "running"
+
+        await eventually(running, 60, "the job to start", proc)
+        async with sessionmaker() as s:
+            killed = await s.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :role AND datname = current_database()"
+                ),
+                {"role": WORKER_ROLE},
+            )
+        assert killed and killed >= 1
+        [job] = await wait_finished(sessionmaker, [job_id], limit_s=120)
+
+    assert (job.status, job.attempts) == ("done", 2), job.error
+    async with sessionmaker() as s:
+        orders = await s.scalar(
+            select(func.count()).select_from(Order).where(Order.job_id == job_id)
+        )
+    assert orders == 1

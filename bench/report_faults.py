@@ -1,0 +1,109 @@
+"""The "Delivery under faults" section: what each fault did to each backend."""
+
+from rich.table import Table as RichTable
+
+from bench.charts import variant_key
+from bench.report_format import DASH, Block, Bullets, Heading, Para, Table
+from bench.results import CellResult, Summary
+
+HEADERS = [
+    "fault",
+    "variant",
+    "accepted",
+    "completed",
+    "failed",
+    "lost",
+    "duplicated",
+    "re-run",
+    "503 at API",
+    "recovery s",
+    "dead-lettered",
+    "left in queue",
+    "worker up after",
+    "what happened",
+]
+# Settings that decide delivery, quoted from the ledger next to the table.
+DELIVERY_KEYS = (
+    "queue_type",
+    "acknowledgement",
+    "retry_policy",
+    "celery_prefetch_multiplier",
+    "taskiq_qos",
+)
+LIBRARY_FACTS = [
+    "Undecodable message bodies are acknowledged and dropped by both libraries, with only a log "
+    "line (Celery: 'Can't decode message body', critical; Taskiq: 'Cannot parse message', "
+    "warning). No setting dead-letters them; tests/e2e/test_poison.py pins this.",
+    "A message naming an unknown task: Celery rejects it, so it lands in the dead-letter queue "
+    "we configure (<queue>.dead_letter); Taskiq acknowledges and drops it with a warning.",
+    "Both are at-least-once: a job in flight when its worker dies is delivered again. The jobs "
+    "table counts that as a re-run; effects stay single because the job's writes and its 'done' "
+    "commit together and orders/invoices are unique per job.",
+]
+
+
+def fault_cells(summary: Summary) -> list[CellResult]:
+    cells = [c for c in summary.cells if c.fault is not None]
+    return sorted(cells, key=lambda c: (c.fault.fault if c.fault else "", variant_key(c.variant)))
+
+
+def row(c: CellResult) -> list[str]:
+    f = c.fault
+    assert f is not None
+    recovery = DASH if f.recovery_s is None else f"{f.recovery_s:.2f}"
+    return [
+        f.fault,
+        c.variant,
+        str(c.accepted),
+        str(c.completed),
+        str(c.failed),
+        str(c.lost),
+        str(c.duplicates),
+        str(c.redelivered),
+        str(f.rejected_at_api),
+        recovery,
+        str(f.dead_lettered),
+        str(f.left_in_queue),
+        "yes" if f.consuming_after else "NO",
+        "; ".join(f.notes),
+    ]
+
+
+def fault_blocks(summary: Summary) -> list[Block]:
+    cells = fault_cells(summary)
+    if not cells:
+        return []
+    lost = sum(c.lost for c in cells)
+    settings = [f"{k}: {summary.ledger[k]}" for k in DELIVERY_KEYS if k in summary.ledger]
+    return [
+        Heading(2, "Delivery under faults"),
+        Para(
+            "Each fault strikes a third of the way into a steady open-model load of slow_order "
+            "(price_order holding its transaction 200 ms, so jobs are always in flight). "
+            "Counts come from the jobs table after the drain. Accepted excludes requests the API "
+            "refused with 503 (their rows say failed, nothing was queued). Re-run = jobs with "
+            "more than one attempt; recovery = from the fault to the first completion of a job "
+            "that started after it."
+        ),
+        Para(
+            "Lost in all fault cells: "
+            + (f"{lost} (see the rows with lost > 0)." if lost else "0.")
+        ),
+        Table(HEADERS, [row(c) for c in cells]),
+        Heading(3, "Settings in force"),
+        Bullets(settings),
+        Heading(3, "What the libraries do by themselves"),
+        Bullets(LIBRARY_FACTS),
+    ]
+
+
+def fault_table(summary: Summary) -> RichTable | None:
+    cells = fault_cells(summary)
+    if not cells:
+        return None
+    table = RichTable(title="delivery under faults")
+    for name in HEADERS[:-1]:
+        table.add_column(name, justify="left" if name in ("fault", "variant") else "right")
+    for c in cells:
+        table.add_row(*row(c)[:-1])
+    return table
