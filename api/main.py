@@ -1,10 +1,14 @@
 """The FastAPI app. Run: `uvicorn api.main:app` (or `make api`)."""
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -18,6 +22,31 @@ log = logging.getLogger(__name__)
 
 def is_disconnect(exc: DBAPIError) -> bool:
     return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+
+
+ECHO_DEPTH = 32  # deeper parts of a rejected input are not echoed back
+
+
+def printable(value: Any, depth: int = 0) -> Any:
+    """A validation error made safe to render as strict JSON. FastAPI's default 422
+    echoes the offending input and crashes (500) on what Python's `json` parser lets
+    through: NaN/Infinity literals and 1e999 (non-finite floats) and lone surrogates
+    such as "\\ud800" (not encodable as UTF-8)."""
+    if depth > ECHO_DEPTH:
+        return "..."
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # "nan", "inf", "-inf"
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {printable(k, depth + 1): printable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable(v, depth + 1) for v in value]
+    if isinstance(value, BaseException):
+        return printable(str(value), depth + 1)
+    return printable(jsonable_encoder(value), depth + 1)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,6 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="queuebench", lifespan=lifespan)
     app.include_router(jobs.router)
     app.include_router(health.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": printable(exc.errors())},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(OSError)

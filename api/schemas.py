@@ -1,11 +1,12 @@
 """Request and response bodies. The job body is a union discriminated by `task`,
 so each task's payload is validated (and documented) by its own model."""
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.contract import Backend
 from core.jobs import (
@@ -19,10 +20,32 @@ MAX_BATCH = 1000
 RunId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
+def strings(value: Any) -> Iterator[str]:
+    """Every string in a JSON-shaped value, dict keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(key)
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
 class _JobBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
     backend: Backend
     run_id: RunId | None = None
+
+    @field_validator("payload", check_fields=False)
+    @classmethod
+    def storable(cls, payload: BaseModel) -> BaseModel:
+        # The payload is stored as JSONB, which cannot hold U+0000: without this the
+        # INSERT fails and the client gets a 500 instead of a 422.
+        if any("\x00" in s for s in strings(payload.model_dump(mode="json"))):
+            raise ValueError("strings in the payload must not contain U+0000 (NUL)")
+        return payload
 
 
 class PriceOrderJob(_JobBase):
