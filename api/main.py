@@ -11,7 +11,9 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from api.limits import BodySizeLimit, InflightLimit
 from api.publishers import TaskiqPublisher, make_publishers
 from api.routes import health, jobs
 from core.db import make_engine, make_sessionmaker
@@ -72,12 +74,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="queuebench", lifespan=lifespan)
     app.include_router(jobs.router)
     app.include_router(health.router)
+    # The last added is the outermost: the in-flight cap answers 503 before a body is read.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InflightLimit, max_inflight=settings.max_inflight_requests)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
             {"detail": printable(exc.errors())},
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
+    @app.exception_handler(PoolTimeoutError)
+    async def database_busy(request: Request, exc: Exception) -> JSONResponse:
+        log.error("no database connection free on %s: %s", request.url.path, exc)
+        return JSONResponse(
+            {"detail": "database busy (connection pool exhausted); nothing was accepted"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(DBAPIError)

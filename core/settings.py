@@ -47,6 +47,11 @@ class Settings(BaseSettings):
 
     # API bounds.
     batch_max: int = Field(1000, ge=1, le=10000)
+    # Request bodies over this get 413 before any of them reaches a route. A 1000-job
+    # batch with every default payload written out is ~0.3 MB, so 2 MiB leaves ~7x room.
+    max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Requests in flight per API process (all paths, /health too); past it: 503 at once.
+    max_inflight_requests: int = Field(256, ge=1, le=100_000)
 
 
 @lru_cache
