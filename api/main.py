@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
+        engine = make_engine(settings, role="queuebench-api")
         app.state.settings = settings
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.publishers = publishers = make_publishers(settings)
