@@ -121,6 +121,33 @@ def _finish_x(ax: Axes, keys: Sequence[tuple[str, float]]) -> None:
     ax.grid(axis="x", visible=False)
 
 
+def _interval_bars(
+    ax: Axes,
+    x: Sequence[float],
+    ivs: Sequence[Interval | None],
+    width: float,
+    variant: str,
+    *,
+    capsize: int,
+    alpha: float = 1.0,
+    label: str | None = None,
+) -> None:
+    """Bars at the medians with whiskers to the 95% interval (0 where nothing ran)."""
+    heights = [_value(iv) if iv else 0.0 for iv in ivs]
+    errs = [_err(iv) if iv else (0.0, 0.0) for iv in ivs]
+    yerr = [[e[0] for e in errs], [e[1] for e in errs]]
+    ax.bar(
+        x,
+        heights,
+        width,
+        yerr=yerr,
+        capsize=capsize,
+        color=colour(variant),
+        alpha=alpha,
+        label=label,
+    )
+
+
 def throughput_chart(groups: Sequence[Group], title: str) -> str:
     """Grouped bars per (model, load), one bar per variant: median jobs/s over the
     repetitions, whiskers the 95% interval."""
@@ -131,10 +158,8 @@ def throughput_chart(groups: Sequence[Group], title: str) -> str:
         width, xs = _bar_positions(len(keys), len(variants))
         for variant, x in zip(variants, xs, strict=True):
             cells = [by.get((m, ld, variant)) for m, ld in keys]
-            heights = [_value(g.throughput) if g else 0.0 for g in cells]
-            errs = [_err(g.throughput) if g else (0.0, 0.0) for g in cells]
-            yerr = [[e[0] for e in errs], [e[1] for e in errs]]
-            ax.bar(x, heights, width, yerr=yerr, capsize=3, label=variant, color=colour(variant))
+            ivs = [g.throughput if g else None for g in cells]
+            _interval_bars(ax, x, ivs, width, variant, capsize=3, label=variant)
         _finish_x(ax, keys)
         ax.set_ylabel("throughput (jobs/s, median, 95% interval)")
         ax.set_title(title)
@@ -154,10 +179,7 @@ def latency_chart(groups: Sequence[Group], title: str) -> str:
             cells = [by.get((m, ld, variant)) for m, ld in keys]
             for pick, alpha in (("e2e_p99", 0.35), ("e2e_p50", 1.0)):
                 ivs = [getattr(g, pick) if g else None for g in cells]
-                heights = [_value(iv) if iv else 0.0 for iv in ivs]
-                errs = [_err(iv) if iv else (0.0, 0.0) for iv in ivs]
-                yerr = [[e[0] for e in errs], [e[1] for e in errs]]
-                ax.bar(x, heights, width, yerr=yerr, capsize=2, color=colour(variant), alpha=alpha)
+                _interval_bars(ax, x, ivs, width, variant, capsize=2, alpha=alpha)
         if any(_value(g.e2e_p99) > 0 for g in groups):
             ax.set_yscale("log")
         _finish_x(ax, keys)

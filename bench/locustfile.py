@@ -5,7 +5,8 @@ BENCH_BACKEND, BENCH_RUN_ID, BENCH_RATE (open model, jobs/s per user).
 
 ClosedUser posts a job and waits for it; the job's end-to-end time is reported as a
 custom request type "JOB", taken from the server (GET /jobs/{id}: Postgres clock),
-not from the polling loop. OpenUser only posts, at a fixed rate.
+not from the polling loop. OpenUser only posts, at a fixed rate; EnqueueUser posts
+back to back (to measure the API's enqueue rate, with no worker running).
 """
 
 import os
@@ -72,6 +73,16 @@ def report_job(e2e_ms: float, exception: BaseException | None) -> None:
         exception=exception,
         context={},
     )
+
+
+class EnqueueUser(JobUser):
+    """Posts as fast as the API answers: the enqueue rate of one API process."""
+
+    wait_time = constant(0)
+
+    @task
+    def post_only(self) -> None:
+        self.post_job()
 
 
 class OpenUser(JobUser):

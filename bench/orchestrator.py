@@ -108,10 +108,11 @@ class Runner:
 
     def purge(self) -> None:
         with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
-            for queue in (self.settings.celery_queue, self.settings.taskiq_queue):
-                channel = conn.channel()
-                with suppress(Exception):  # not declared yet: nothing to purge
-                    channel.queue_purge(queue)  # type: ignore[attr-defined]
+            for base in (self.settings.celery_queue, self.settings.taskiq_queue):
+                for queue in (base, f"{base}.dead_letter"):
+                    channel = conn.channel()
+                    with suppress(Exception):  # not declared yet: nothing to purge
+                        channel.queue_purge(queue)  # type: ignore[attr-defined]
 
     # -- workers ---------------------------------------------------------------------
     def start_worker(self, cell: Cell) -> None:

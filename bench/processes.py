@@ -42,19 +42,8 @@ class Processes:
 
     def stop(self, name: str, timeout: float = 30) -> None:
         proc = self.running.pop(name, None)
-        if proc is None or proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-        except ProcessLookupError:
-            pass
-        # Children that left the group (or survived the parent) go too.
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc is not None:
+            stop_group(proc, timeout)
 
     def stop_all(self) -> None:
         for name in list(self.running):
@@ -65,6 +54,22 @@ class Processes:
         if proc.poll() is not None:
             log = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{name} exited with {proc.returncode}; last output:\n{log}")
+
+
+def stop_group(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """SIGTERM the process group, SIGKILL it after `timeout`; then SIGKILL whatever
+    of the group survived its parent."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        except ProcessLookupError:
+            pass
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 @contextmanager

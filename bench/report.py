@@ -526,36 +526,18 @@ def summary_table(summary: Summary) -> RichTable:
             name,
             justify="right" if name not in ("variant", "scenario", "task", "model") else "left",
         )
-    if summary.groups:
-        for g in sorted(summary.groups, key=_group_order):
-            table.add_row(
-                g.variant,
-                g.scenario,
-                g.task,
-                g.model,
-                f"{g.load:g}",
-                interval(g.throughput),
-                num(g.e2e_p50.median),
-                num(g.e2e_p99.median),
-                str(g.failed),
-                str(g.lost),
-            )
-        return table
-    for c in sorted(
-        (c for c in summary.cells if c.fault is None),
-        key=lambda c: (c.scenario, *group_key(c.model, c.load), variant_key(c.variant), c.rep),
-    ):
+    for g in sorted(summary.groups, key=_group_order):
         table.add_row(
-            f"{c.variant} (rep {c.rep})",
-            c.scenario,
-            c.task,
-            c.model,
-            f"{c.load:g}",
-            num(c.throughput),
-            num(c.e2e_ms.p50),
-            num(c.e2e_ms.p99),
-            str(c.failed),
-            str(c.lost),
+            g.variant,
+            g.scenario,
+            g.task,
+            g.model,
+            f"{g.load:g}",
+            interval(g.throughput),
+            num(g.e2e_p50.median),
+            num(g.e2e_p99.median),
+            str(g.failed),
+            str(g.lost),
         )
     return table
 

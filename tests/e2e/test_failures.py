@@ -12,9 +12,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import WORKER_ROLE
-from core.models import Job, Order, OrderItem
+from core.models import Order, OrderItem
 from core.settings import Settings
-from tests.helpers.workers import eventually, wait_finished, worker
+from tests.helpers.workers import wait_finished, wait_running, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "stub")
 BACKENDS = ["celery", "taskiq"]
@@ -52,12 +52,7 @@ async def test_sigkill_mid_job_is_redelivered_and_creates_one_order(
     payload = {"items": [{"sku": "K", "qty": 2}], "prices": {"K": "1.25"}, "hold_ms": 4000}
     async with worker(settings, backend, n=1) as proc:
         job_id = await post(client, {"backend": backend, "task": "price_order", "payload": payload})
-
-        async def running() -> bool:
-            async with sessionmaker() as s:
-                return await s.scalar(select(Job.status).where(Job.id == job_id)) == "running"
-
-        await eventually(running, 60, "the job to start", proc)
+        await wait_running(sessionmaker, job_id, proc)
         children = psutil.Process(proc.pid).children()
         assert len(children) == 1, children
         os.kill(children[0].pid, signal.SIGKILL)  # mid-transaction (pg_sleep holds it open)
@@ -84,12 +79,7 @@ async def test_db_drop_mid_job_is_retried_never_left_running(
     payload = {"items": [{"sku": "D", "qty": 1}], "prices": {"D": "3.00"}, "hold_ms": 3000}
     async with worker(settings, backend, n=1) as proc:
         job_id = await post(client, {"backend": backend, "task": "price_order", "payload": payload})
-
-        async def running() -> bool:
-            async with sessionmaker() as s:
-                return await s.scalar(select(Job.status).where(Job.id == job_id)) == "running"
-
-        await eventually(running, 60, "the job to start", proc)
+        await wait_running(sessionmaker, job_id, proc)
         async with sessionmaker() as s:
             killed = await s.scalar(
                 text(

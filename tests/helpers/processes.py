@@ -1,7 +1,6 @@
 """Start and stop real processes (stub, workers) for tests, and await conditions."""
 
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -9,6 +8,8 @@ from contextlib import contextmanager
 from typing import IO
 
 import httpx
+
+from bench.processes import stop_group
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -31,19 +32,6 @@ def running(
         yield proc
     finally:
         stop_group(proc)
-
-
-def stop_group(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout)
-    except ProcessLookupError:
-        pass
 
 
 def wait_until(

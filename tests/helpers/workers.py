@@ -78,3 +78,15 @@ async def wait_finished(
     async with sessionmaker() as s:
         rows = {j.id: j for j in (await s.scalars(select(Job).where(Job.id.in_(ids)))).all()}
     return [rows[i] for i in ids]
+
+
+async def wait_running(
+    sessionmaker: async_sessionmaker[AsyncSession], job_id: UUID, proc: Popen[bytes]
+) -> None:
+    """Wait until a worker has started the job (its row says running)."""
+
+    async def running() -> bool:
+        async with sessionmaker() as s:
+            return await s.scalar(select(Job.status).where(Job.id == job_id)) == "running"
+
+    await eventually(running, 60, "the job to start", proc)
