@@ -64,8 +64,10 @@ def plan(profile: Profile) -> list[Cell]:
                 for load in loads:
                     for variant in profile.variants:
                         cells.append(Cell(len(cells), variant, name, model, load, rep))
+    # Faults test the patterns to copy: the runner bridge and Taskiq.
+    fault_variants = [v for v in profile.variants if v in ("celery-runner", "taskiq")]
     for fault in profile.faults:
-        for variant in profile.variants:
+        for variant in fault_variants or profile.variants:
             cells.append(
                 Cell(len(cells), variant, FAULT_SCENARIO, "fault", profile.fault_rate, 0, fault)
             )

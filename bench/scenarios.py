@@ -133,7 +133,7 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "full",
-            "all variants incl. Celery bridges, mixed scenario, open-model sweep, 3 repetitions",
+            "all variants, mixed scenario, open sweep, every fault, 3 reps (about 3 hours)",
             VARIANTS,
             (*BASIC, "mixed"),
             MODELS,
