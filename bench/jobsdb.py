@@ -24,6 +24,12 @@ class JobsDB:
         with self.engine.connect() as c:
             return int(c.scalar(text(sql), {"r": run_id}) or 0)
 
+    def reset(self) -> None:
+        """Empty the job tables, so every run starts from the same data (sales_report's
+        cost grows with the orders it aggregates). Saved results keep their own copy."""
+        with self.engine.begin() as c:
+            c.execute(text("TRUNCATE jobs, order_items, orders, sales_summary, invoices"))
+
     def duplicates(self, run_id: str) -> int:
         """Effects stored more than once for one job (orders and invoices)."""
         sql = """

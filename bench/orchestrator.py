@@ -95,7 +95,7 @@ class Runner:
     def start_services(self) -> None:
         """Stub and API: the same for every cell and both backends."""
         if self.target.external:
-            return
+            return  # never empty a deployment's tables
         for port in (self.target.stub_port, self.target.api_port):
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
@@ -103,6 +103,7 @@ class Runner:
                         f"port {port} is in use: stop what runs there, pick other ports, "
                         "or drive it with --external"
                     )
+        self.db.reset()
         self.procs.start("stub", commands.stub(self.target.stub_port))
         wait_http(self.settings.stub_url + "/health", self.procs, "stub")
         self.procs.start("api", commands.api(self.target.api_port))
