@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from api.limits import BodySizeLimit, InflightLimit
 from api.publishers import TaskiqPublisher, make_publishers
 from api.routes import health, jobs
-from core.db import make_engine, make_sessionmaker
+from core.db import API_ROLE, make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings, role="queuebench-api")
+        engine = make_engine(settings, role=API_ROLE)
         app.state.settings = settings
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.publishers = publishers = make_publishers(settings)

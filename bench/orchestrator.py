@@ -129,9 +129,7 @@ class Runner:
         self.procs.start("workers", cmd, env)
 
     def wait_consuming(self, cell: Cell, limit_s: float = 90) -> None:
-        queue = (
-            self.settings.celery_queue if cell.backend == "celery" else self.settings.taskiq_queue
-        )
+        queue = self.settings.queue_for(cell.backend)
         deadline = time.monotonic() + limit_s
         with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
             while time.monotonic() < deadline:
@@ -234,9 +232,7 @@ class Runner:
 
     def queue_state(self, cell: Cell) -> dict[str, int]:
         """Messages left in the backend's queue and in its dead-letter queue."""
-        queue = (
-            self.settings.celery_queue if cell.backend == "celery" else self.settings.taskiq_queue
-        )
+        queue = self.settings.queue_for(cell.backend)
         state = {}
         with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
             for key, name in (("left_in_queue", queue), ("dead_lettered", f"{queue}.dead_letter")):
@@ -254,9 +250,7 @@ class Runner:
         run_id = f"{self.run_dir.name}.{cell.index:03d}"
         cell_dir = self.run_dir / "cells" / run_id
         cell_dir.mkdir(parents=True, exist_ok=True)
-        queue = (
-            self.settings.celery_queue if cell.backend == "celery" else self.settings.taskiq_queue
-        )
+        queue = self.settings.queue_for(cell.backend)
         self.purge()
         marks: dict[str, Any] = {}
         try:

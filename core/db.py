@@ -11,6 +11,7 @@ from sqlalchemy.pool import NullPool
 from core.settings import Settings
 
 WORKER_ROLE = "queuebench-worker"  # application_name of every worker connection
+API_ROLE = "queuebench-api"
 
 
 def make_engine(

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # Requests in flight per API process (all paths, /health too); past it: 503 at once.
     max_inflight_requests: int = Field(256, ge=1, le=100_000)
 
+    def queue_for(self, backend: str) -> str:
+        """The RabbitMQ queue a backend's messages go to ("celery" or "taskiq")."""
+        return self.celery_queue if backend == "celery" else self.taskiq_queue
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -33,10 +33,6 @@ BAD_BODIES: list[tuple[str, Any]] = [
 ]
 
 
-def queue_of(settings: Settings, backend: str) -> str:
-    return settings.celery_queue if backend == "celery" else settings.taskiq_queue
-
-
 @pytest.mark.parametrize(("case", "body"), BAD_BODIES, ids=[c for c, _ in BAD_BODIES])
 async def test_bad_input_is_422_and_changes_nothing(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings, case: str, body: Any
@@ -47,7 +43,7 @@ async def test_bad_input_is_422_and_changes_nothing(
     assert response.json()["detail"]  # says what is wrong
     assert await job_count(session) == before
     for backend in ("celery", "taskiq"):
-        assert await amqp.depth(settings, queue_of(settings, backend)) == 0
+        assert await amqp.depth(settings, settings.queue_for(backend)) == 0
 
 
 async def test_malformed_json_is_422(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -78,9 +74,9 @@ async def test_valid_post_queues_one_row_and_one_message(
         "t1",
     )
     assert job.payload["prices"] == {"A-1": "19.99", "B-2": "0.10"}  # defaults, JSON-safe
-    assert await amqp.depth(settings, queue_of(settings, backend)) == 1
+    assert await amqp.depth(settings, settings.queue_for(backend)) == 1
     other = "taskiq" if backend == "celery" else "celery"
-    assert await amqp.depth(settings, queue_of(settings, other)) == 0
+    assert await amqp.depth(settings, settings.queue_for(other)) == 0
 
     got = await client.get(f"/jobs/{job_id}")
     assert got.status_code == 200

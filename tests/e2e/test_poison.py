@@ -29,7 +29,7 @@ async def test_poison_messages_do_not_stop_the_worker(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    queue = settings.celery_queue if backend == "celery" else settings.taskiq_queue
+    queue = settings.queue_for(backend)
     dead_letter = f"{queue}.dead_letter"
     await amqp.purge(settings, dead_letter)
     with tempfile.TemporaryFile() as log:

@@ -48,9 +48,10 @@ async def worker(
 ) -> AsyncIterator[Popen[bytes]]:
     """Start a worker and wait until it consumes from its queue."""
     if backend == "celery":
-        cmd, queue = commands.celery_worker(n, pool), settings.celery_queue
+        cmd = commands.celery_worker(n, pool)
     else:
-        cmd, queue = commands.taskiq_worker(n, settings.worker_slots), settings.taskiq_queue
+        cmd = commands.taskiq_worker(n, settings.worker_slots)
+    queue = settings.queue_for(backend)
     with processes.running(cmd, ROOT, env, log) as proc:
 
         async def consuming() -> bool:
