@@ -1,7 +1,8 @@
 """The contract shared by the API's publishers and both workers.
 
-Task names and message shape live here so the API can publish by name without
-importing a worker package.
+Task names, job statuses and the message shape live here, so the API can publish
+by name without importing a worker package. A message carries the job id and
+nothing else: the job's payload, attempts and times live in the `jobs` row.
 """
 
 from enum import StrEnum
@@ -21,6 +22,18 @@ class TaskName(StrEnum):
     render_invoice = "render_invoice"
 
 
-def message_kwargs(job_id: UUID, payload: dict[str, Any]) -> dict[str, Any]:
+class JobStatus(StrEnum):
+    publishing = "publishing"  # row committed, message not yet confirmed by RabbitMQ
+    queued = "queued"  # message confirmed
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+UNFINISHED = (JobStatus.publishing, JobStatus.queued, JobStatus.running)
+FINISHED = (JobStatus.done, JobStatus.failed)
+
+
+def message_kwargs(job_id: UUID) -> dict[str, Any]:
     """Keyword arguments every task receives, in both backends (JSON-safe)."""
-    return {"job_id": str(job_id), "payload": payload}
+    return {"job_id": str(job_id)}

@@ -1,15 +1,18 @@
 """The job lifecycle both workers follow: mark running, run, mark done or failed.
 
-A worker task is `await execute(...)` and nothing more. Effects and "done" are
-committed in one transaction, so a redelivered message finds the job done and
-does nothing; attempts are counted in the row, so retries and redeliveries share
-one bounded budget.
+A worker task is `await execute(...)` and nothing more. The message names the job;
+the row holds its payload, which `mark_running` returns. The job's effects and its
+`done` commit in one transaction, and the final write only counts if the job is still
+running, so a delivery that finds the job finished (a redelivery, or a second delivery
+racing the first) changes nothing and is counted in `duplicate_deliveries`. Attempts
+are counted in the row, so retries and redeliveries share one bounded budget.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -19,42 +22,62 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import func
 
-from core.contract import TaskName
+from core.contract import UNFINISHED, JobStatus, TaskName
 from core.errors import is_transient
 from core.jobs import JOBS, JobContext
 from core.models import Job
 from core.settings import Settings
+from core.test_hooks import hold_transaction
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
-async def mark_running(session: AsyncSession, job_id: UUID) -> int | None:
-    """attempts+1 and started_at; None if the job is finished or unknown."""
-    attempts = await session.scalar(
-        update(Job)
-        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
-        .values(status="running", attempts=Job.attempts + 1, started_at=func.clock_timestamp())
-        .returning(Job.attempts)
-    )
+@dataclass(frozen=True)
+class Started:
+    """What mark_running read back from the row for this delivery."""
+
+    attempts: int
+    task: str
+    payload: dict[str, Any]
+
+
+async def mark_running(session: AsyncSession, job_id: UUID) -> Started | None:
+    """attempts+1 and this start's time; None if the job is finished or unknown."""
+    row = (
+        await session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status.in_(UNFINISHED))
+            .values(
+                status=JobStatus.running,
+                attempts=Job.attempts + 1,
+                first_started_at=func.coalesce(Job.first_started_at, func.clock_timestamp()),
+                started_at=func.clock_timestamp(),
+            )
+            .returning(Job.attempts, Job.task, Job.payload)
+        )
+    ).first()
     await session.commit()
-    return attempts
+    return Started(*row) if row else None
 
 
-async def mark_done(session: AsyncSession, job_id: UUID, result: dict[str, Any]) -> None:
+async def finish(session: AsyncSession, job_id: UUID, status: JobStatus, **values: Any) -> bool:
+    """The final write, in the caller's transaction. False if the job is no longer
+    running: another delivery finished it first."""
+    finished = await session.scalar(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.running)
+        .values(status=status, finished_at=func.clock_timestamp(), **values)
+        .returning(Job.id)
+    )
+    return finished is not None
+
+
+async def count_duplicate(session: AsyncSession, job_id: UUID) -> None:
     await session.execute(
         update(Job)
         .where(Job.id == job_id)
-        .values(status="done", result=result, error=None, finished_at=func.clock_timestamp())
-    )
-    await session.commit()
-
-
-async def mark_failed(session: AsyncSession, job_id: UUID, error: str) -> None:
-    await session.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(status="failed", error=error[:2000], finished_at=func.clock_timestamp())
+        .values(duplicate_deliveries=Job.duplicate_deliveries + 1)
     )
     await session.commit()
 
@@ -95,31 +118,42 @@ async def execute(
     settings: Settings,
     task: TaskName,
     job_id: str,
-    payload: dict[str, Any],
 ) -> str:
-    """Run one delivery of a job to its end. Returns the final status.
+    """Run one delivery of a job to its end. Returns "done", "failed" or "duplicate".
 
     Raises DatabaseUnavailable if the outcome could not be recorded."""
     spec, uid = JOBS[task], UUID(job_id)
 
+    async def duplicate() -> str:
+        await _write(session, settings, lambda: count_duplicate(session, uid))
+        return "duplicate"
+
     async def fail(error: str) -> str:
-        await _write(session, settings, lambda: mark_failed(session, uid, error))
-        return "failed"
+        async def write() -> bool:
+            failed = await finish(session, uid, JobStatus.failed, error=error[:2000])
+            await session.commit()
+            return failed
+
+        return "failed" if await _write(session, settings, write) else await duplicate()
 
     while True:
-        attempts = await _write(session, settings, lambda: mark_running(session, uid))
-        if attempts is None:
-            log.info("job %s already finished or unknown; skipping", job_id)
-            return "skipped"
-        if attempts > settings.retry_max_attempts:
-            return await fail(f"gave up after {attempts - 1} attempts")
+        started = await _write(session, settings, lambda: mark_running(session, uid))
+        if started is None:
+            return await duplicate()
+        if started.task != task:
+            return await fail(f"message for task {task} but the job is a {started.task}")
+        if started.attempts > settings.retry_max_attempts:
+            return await fail(f"gave up after {started.attempts - 1} attempts")
         try:
-            model = spec.payload.model_validate(payload)
-            ctx = JobContext(uid, session, http, settings.stub_url)
-            result = await spec.run(ctx, model)
-            await mark_done(session, uid, result)
+            payload = spec.payload.model_validate(started.payload)
+            result = await spec.run(JobContext(uid, session, http, settings.stub_url), payload)
+            await hold_transaction(session, settings)
+            if not await finish(session, uid, JobStatus.done, result=result, error=None):
+                await session.rollback()
+                return await duplicate()
+            await session.commit()
             return "done"
-        except ValidationError as exc:  # slipped past the API: retrying cannot help
+        except ValidationError as exc:  # the row was written by the API: a bug if it fails
             await session.rollback()
             return await fail(f"invalid payload: {exc}")
         except Exception as exc:
@@ -128,7 +162,7 @@ async def execute(
             if not is_transient(exc):
                 log.exception("job %s failed permanently", job_id)
                 return await fail(describe(exc))
-            if attempts >= settings.retry_max_attempts:
-                return await fail(f"after {attempts} attempts: {describe(exc)}")
-            log.warning("job %s attempt %d: %s; retrying", job_id, attempts, describe(exc))
-            await asyncio.sleep(backoff(settings, attempts))
+            if started.attempts >= settings.retry_max_attempts:
+                return await fail(f"after {started.attempts} attempts: {describe(exc)}")
+            log.warning("job %s attempt %d: %s; retrying", job_id, started.attempts, describe(exc))
+            await asyncio.sleep(backoff(settings, started.attempts))

@@ -20,7 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
+from core.contract import JobStatus
+
+STATUS_CHECK = "status IN ({})".format(", ".join(f"'{s.value}'" for s in JobStatus))
 
 
 class Base(DeclarativeBase):
@@ -28,11 +30,12 @@ class Base(DeclarativeBase):
 
 
 class Job(Base):
-    """One accepted job. Postgres stamps every time with clock_timestamp()."""
+    """One accepted job, the single source of truth about it. Messages carry only
+    its id. Postgres stamps every time with clock_timestamp()."""
 
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="jobs_status"),
+        CheckConstraint(STATUS_CHECK, name="jobs_status"),
         Index("jobs_run_id", "run_id"),
         Index("jobs_status_idx", "status"),
     )
@@ -40,16 +43,24 @@ class Job(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     backend: Mapped[str] = mapped_column(String(16))
     task: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.publishing.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     error: Mapped[str | None] = mapped_column(Text)
     # Free-form tag so the harness can select one run's jobs.
     run_id: Mapped[str | None] = mapped_column(String(64))
+    # Messages published for this job: 1, plus one per re-publish by the recovery.
+    publishes: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Deliveries that found the job already finished (or finished by another delivery
+    # while they ran): their work was rolled back. At-least-once delivery made visible.
+    duplicate_deliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     enqueued_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp()
     )
+    # First and last start: queue wait = first start - enqueued; service = finished -
+    # last start (earlier attempts and their backoff count in neither).
+    first_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -1,12 +1,11 @@
 """One settings object for every process (API, both workers, stub, harness)."""
 
 from functools import lru_cache
-from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-CeleryBridge = Literal["runner", "naive", "asyncio_run"]
+from core.contract import Backend
 
 
 class Settings(BaseSettings):
@@ -18,18 +17,19 @@ class Settings(BaseSettings):
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     stub_url: str = "http://127.0.0.1:8090"
 
-    # Broker layout: the same RabbitMQ and queue type for both backends.
-    queue_type: Literal["quorum", "classic"] = "quorum"
+    # Broker layout: the same RabbitMQ and quorum queues for both backends.
     celery_queue: str = "jobs.celery"
     taskiq_queue: str = "jobs.taskiq"
     taskiq_exchange: str = "jobs.taskiq"
     publish_timeout_s: float = Field(5.0, gt=0, le=60)
+    # RabbitMQ dead-letters a message returned to the queue more than this many times
+    # (hand-backs while the database is down, worker crashes): quorum x-delivery-limit.
+    delivery_limit: int = Field(10, ge=1, le=1000)
 
     # Worker sizing (fairness: same process count and pool size for both).
     worker_processes: int = Field(2, ge=1, le=64)
     worker_slots: int = Field(32, ge=1, le=1000)  # taskiq --max-async-tasks and qos
     celery_prefetch_multiplier: int = Field(1, ge=1, le=100)
-    celery_bridge: CeleryBridge = "runner"
     # Task events feed Flower; they cost Celery two extra messages per task, so the
     # benchmark turns them off (Taskiq sends nothing comparable).
     celery_task_events: bool = True
@@ -46,16 +46,37 @@ class Settings(BaseSettings):
     db_retry_attempts: int = Field(6, ge=1, le=20)
 
     # API bounds.
-    batch_max: int = Field(1000, ge=1, le=10000)
     # Request bodies over this get 413 before any of them reaches a route. A 1000-job
     # batch with every default payload written out is ~0.3 MB, so 2 MiB leaves ~7x room.
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # Requests in flight per API process (all paths, /health too); past it: 503 at once.
     max_inflight_requests: int = Field(256, ge=1, le=100_000)
 
-    def queue_for(self, backend: str) -> str:
-        """The RabbitMQ queue a backend's messages go to ("celery" or "taskiq")."""
-        return self.celery_queue if backend == "celery" else self.taskiq_queue
+    # Recovery, run by every API process: rows still `publishing` this long after they
+    # were written lost their API process between commit and publish and are published
+    # again; dead-lettered jobs are marked failed. Every `recovery_interval_s`.
+    recovery_interval_s: float = Field(5.0, gt=0, le=3600)
+    outbox_grace_s: float = Field(30.0, gt=0, le=86_400)
+
+    # Test and benchmark hooks (core/test_hooks.py); 0 in any real deployment.
+    test_hold_ms: int = Field(0, ge=0, le=10_000)  # workers: hold each job's transaction
+    test_publish_delay_ms: int = Field(0, ge=0, le=10_000)  # API: pause commit -> publish
+    test_stub_status: int | None = Field(None, ge=500, le=599)  # stub: fail every call
+
+    @model_validator(mode="after")
+    def grace_outlasts_a_publish(self) -> "Settings":
+        # A live API process may still be publishing a row for up to 2 x publish_timeout_s.
+        if self.outbox_grace_s <= 2 * self.publish_timeout_s:
+            raise ValueError("OUTBOX_GRACE_S must be more than 2 x PUBLISH_TIMEOUT_S")
+        return self
+
+    def queue_for(self, backend: Backend) -> str:
+        """The RabbitMQ queue a backend's messages go to."""
+        match backend:
+            case Backend.celery:
+                return self.celery_queue
+            case Backend.taskiq:
+                return self.taskiq_queue
 
 
 @lru_cache

@@ -14,9 +14,8 @@ class FetchRatesPayload(BaseModel):
     symbols: list[Currency] = Field(
         default_factory=lambda: ["USD", "GBP", "JPY"], min_length=1, max_length=20
     )
+    # How long the external service takes to answer (the stub honours it).
     latency_ms: int = Field(100, ge=0, le=5000)
-    # Ask the stub to answer with this 5xx status: exercises the retry policy.
-    simulate_status: int | None = Field(None, ge=500, le=599)
 
 
 async def fetch_rates(ctx: JobContext, payload: FetchRatesPayload) -> dict[str, Any]:
@@ -25,9 +24,10 @@ async def fetch_rates(ctx: JobContext, payload: FetchRatesPayload) -> dict[str, 
         "symbols": ",".join(payload.symbols),
         "latency_ms": payload.latency_ms,
     }
-    if payload.simulate_status is not None:
-        params["status"] = payload.simulate_status
-    response = await ctx.http.get(f"{ctx.stub_url}/rates", params=params)
+    # A redelivered job calls again (at-least-once): the job id as idempotency key lets
+    # a service that honours it answer the repeat without acting twice.
+    headers = {"Idempotency-Key": str(ctx.job_id)}
+    response = await ctx.http.get(f"{ctx.stub_url}/rates", params=params, headers=headers)
     response.raise_for_status()
     body = response.json()
     return {"base": body["base"], "rates": body["rates"]}

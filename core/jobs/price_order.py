@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.jobs.context import JobContext
@@ -33,9 +33,6 @@ class PriceOrderPayload(BaseModel):
         max_length=1000,
     )
     tax_rate: Decimal = Field(Decimal("0.0725"), ge=0, le=1, max_digits=5, decimal_places=4)
-    # Hold the transaction open this long (pg_sleep) before commit: a slow write,
-    # used to kill a worker mid-transaction and check nothing half-done survives.
-    hold_ms: int = Field(0, ge=0, le=10_000)
 
     @model_validator(mode="after")
     def every_sku_has_a_price(self) -> "PriceOrderPayload":
@@ -82,14 +79,15 @@ async def price_order(ctx: JobContext, payload: PriceOrderPayload) -> dict[str, 
         .on_conflict_do_nothing(index_elements=[Order.job_id])
         .returning(Order.id)
     )
-    if order_id is None:  # redelivered: the order exists already
+    if order_id is None:
+        # Another delivery of this job committed the order (and so its `done`) while
+        # this one ran: the lifecycle's final write finds the job finished and rolls
+        # this delivery back, counting it in jobs.duplicate_deliveries.
         order_id = await session.scalar(select(Order.id).where(Order.job_id == ctx.job_id))
     else:
         await session.execute(
             insert(OrderItem), [{"order_id": order_id, **line} for line in totals.lines]
         )
-        if payload.hold_ms:
-            await session.execute(select(func.pg_sleep(payload.hold_ms / 1000)))
     return {
         "order_id": order_id,
         "subtotal": str(totals.subtotal),

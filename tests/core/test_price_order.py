@@ -1,15 +1,16 @@
+import asyncio
 from decimal import Decimal
 
 import httpx
 from pydantic import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.contract import TaskName
-from core.jobs import JobContext, PriceOrderPayload
-from core.jobs.price_order import compute_totals, price_order
+from core.jobs import PriceOrderPayload
+from core.jobs.price_order import compute_totals
 from core.lifecycle import execute
-from core.models import Order, OrderItem
+from core.models import Job, Order, OrderItem
 from core.settings import Settings
 from tests.helpers.jobs import new_job, run_job
 
@@ -74,19 +75,24 @@ async def test_order_and_items_are_stored_exactly(
     ]
 
 
-async def test_same_job_id_twice_creates_one_order(
-    session: AsyncSession, settings: Settings
+async def test_two_deliveries_racing_create_one_order_and_count_one_duplicate(
+    sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession, settings: Settings
 ) -> None:
+    """A redelivery while the first delivery still runs (e.g. after a broker drop):
+    both get past mark_running; the second's insert waits on the first's order, finds
+    it (ON CONFLICT), and its final write finds the job done: rolled back, counted."""
     job_id = await new_job(session, TaskName.price_order, AWKWARD)
-    async with httpx.AsyncClient() as http:
-        first = await execute(session, http, settings, TaskName.price_order, str(job_id), AWKWARD)
-        # A redelivered message after success: the lifecycle sees `done` and skips.
-        second = await execute(session, http, settings, TaskName.price_order, str(job_id), AWKWARD)
-        # Two deliveries racing past the lifecycle: the unique job_id still holds.
-        ctx = JobContext(job_id, session, http, settings.stub_url)
-        again = await price_order(ctx, PriceOrderPayload.model_validate(AWKWARD))
-        await session.commit()
-    assert (first, second) == ("done", "skipped")
+    slow = settings.model_copy(update={"test_hold_ms": 300})
+
+    async def deliver() -> str:
+        async with sessionmaker() as s, httpx.AsyncClient() as http:
+            return await execute(s, http, slow, TaskName.price_order, str(job_id))
+
+    outcomes = await asyncio.gather(deliver(), deliver())
+    assert sorted(outcomes) == ["done", "duplicate"]
+    job = await session.get(Job, job_id, populate_existing=True)
+    assert job is not None
+    assert (job.status, job.attempts, job.duplicate_deliveries) == ("done", 2, 1)
     orders = await session.scalar(
         select(func.count()).select_from(Order).where(Order.job_id == job_id)
     )
@@ -94,4 +100,4 @@ async def test_same_job_id_twice_creates_one_order(
         select(func.count()).select_from(OrderItem).join(Order).where(Order.job_id == job_id)
     )
     assert (orders, items) == (1, 3)
-    assert again["total"] == "23.26"
+    assert job.result is not None and job.result["total"] == "23.26"

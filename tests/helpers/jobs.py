@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.contract import TaskName
+from core.contract import JobStatus, TaskName
 from core.lifecycle import execute
 from core.models import Job
 from core.settings import Settings
@@ -19,7 +19,7 @@ async def new_job(session: AsyncSession, task: TaskName, payload: dict[str, Any]
             id=job_id,
             backend="taskiq",
             task=task.value,
-            status="queued",
+            status=JobStatus.queued,
             attempts=0,
             payload=payload,
         )
@@ -38,7 +38,7 @@ async def run_job(
     """Insert a job, execute it once, return the refreshed row."""
     job_id = await new_job(session, task, payload)
     async with httpx.AsyncClient() as default_http:
-        await execute(session, http or default_http, settings, task, str(job_id), payload)
+        await execute(session, http or default_http, settings, task, str(job_id))
     job = await session.get(Job, job_id, populate_existing=True)
     assert job is not None
     return job
