@@ -1,50 +1,104 @@
 """Broker clients configured identically for the API (publisher) and the workers.
 
-Both backends get the same RabbitMQ, the same queue type, JSON, no result
-backend, late acknowledgement and an explicit prefetch (the fairness rules).
+Both backends get the same RabbitMQ, quorum queues with the same delivery limit and
+dead-letter topology, JSON, no result backend, late acknowledgement and an explicit
+prefetch (the fairness rules).
+
+Dead letters: a message returned to its queue more than DELIVERY_LIMIT times (worker
+crashes, hand-backs while the database is down) or rejected by a worker goes to the
+fanout exchange `<queue>.dead_letter`, which copies it into two queues: the
+`<queue>.dead_letter` queue that operators inspect (kept until they purge it), and
+`<queue>.dead_letter.recovery`, which the API's recovery reads to mark the job failed.
 """
 
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from celery import Celery
-from kombu import Exchange, Queue
-from taskiq_aio_pika import AioPikaBroker
+from kombu import Connection, Exchange, Queue
 from taskiq_aio_pika import Exchange as TaskiqExchange
 from taskiq_aio_pika import Queue as TaskiqQueue
 from taskiq_aio_pika.queue import QueueType
 
+from core.contract import Backend
 from core.settings import Settings
+
+QUORUM = {"x-queue-type": "quorum"}
+
+
+@dataclass(frozen=True)
+class DeadLetters:
+    exchange: str
+    kept: str  # for operators
+    recovery: str  # read by the API's recovery
+
+    @classmethod
+    def of(cls, queue: str) -> "DeadLetters":
+        return cls(f"{queue}.dead_letter", f"{queue}.dead_letter", f"{queue}.dead_letter.recovery")
+
+
+def queue_arguments(settings: Settings, queue: str) -> dict[str, Any]:
+    return {
+        **QUORUM,
+        "x-delivery-limit": settings.delivery_limit,
+        "x-dead-letter-exchange": DeadLetters.of(queue).exchange,
+    }
+
+
+def declare_dead_letters(settings: Settings, *queues: str) -> None:
+    """Declare each queue's dead-letter exchange and its two queues (idempotent).
+    Blocking: call it from a thread in async code."""
+    with Connection(settings.amqp_url, connect_timeout=settings.publish_timeout_s) as conn:
+        channel = conn.default_channel
+        for queue in queues:
+            names = DeadLetters.of(queue)
+            exchange = Exchange(names.exchange, type="fanout", durable=True)
+            exchange(channel).declare()
+            for name in (names.kept, names.recovery):
+                Queue(name, exchange, queue_arguments=QUORUM)(channel).declare()
+
+
+def job_id_of(headers: dict[str, Any]) -> UUID | None:
+    """The job a message (of either backend) is for: both carry the job id as the
+    task id header (Celery protocol 2 `id`, Taskiq `task_id`)."""
+    for key in ("id", "task_id"):
+        value = headers.get(key)
+        if isinstance(value, str):
+            try:
+                return UUID(value)
+            except ValueError:
+                return None
+    return None
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
-    queue = Queue(
-        settings.celery_queue,
-        Exchange(settings.celery_queue, type="direct"),
-        routing_key=settings.celery_queue,
-        queue_arguments={
-            "x-queue-type": settings.queue_type,
-            # Rejected messages (unknown task, invalid message) stay visible, as Taskiq's do.
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": f"{settings.celery_queue}.dead_letter",
-        },
-    )
-
+    queue = settings.queue_for(Backend.celery)
     return {
         "broker_url": settings.amqp_url,
         "broker_connection_timeout": settings.publish_timeout_s,
         "broker_connection_retry_on_startup": True,
         # Wait for RabbitMQ's publisher confirm, as aio-pika does for Taskiq.
         "broker_transport_options": {"confirm_publish": True},
-        "task_queues": [queue],
-        "task_default_queue": settings.celery_queue,
-        "task_default_exchange": settings.celery_queue,
-        "task_default_routing_key": settings.celery_queue,
+        "task_queues": [
+            Queue(
+                queue,
+                Exchange(queue, type="direct"),
+                routing_key=queue,
+                queue_arguments=queue_arguments(settings, queue),
+            )
+        ],
+        "task_default_queue": queue,
+        "task_default_exchange": queue,
+        "task_default_routing_key": queue,
         "task_serializer": "json",
         "accept_content": ["json"],
         "result_backend": None,
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A task that raises is rejected (dead-lettered), not acked as if handled.
+        "task_acks_on_failure_or_timeout": False,
         "worker_prefetch_multiplier": settings.celery_prefetch_multiplier,
         "worker_concurrency": settings.worker_processes,
         "worker_send_task_events": settings.celery_task_events,  # Flower shows tasks
@@ -57,30 +111,23 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-def celery_dead_letter_queue(settings: Settings) -> Queue:
-    """Where the Celery queue dead-letters to (default exchange, by queue name).
-    Declared by the worker at startup; never consumed."""
-    return Queue(
-        f"{settings.celery_queue}.dead_letter",
-        routing_key=f"{settings.celery_queue}.dead_letter",
-        queue_arguments={"x-queue-type": settings.queue_type},
-    )
-
-
 def make_celery(settings: Settings, main: str = "queuebench") -> Celery:
     app = Celery(main)
     app.conf.update(celery_config(settings))
     return app
 
 
-def make_taskiq_broker(settings: Settings) -> AioPikaBroker:
-    queue_type = QueueType.QUORUM if settings.queue_type == "quorum" else QueueType.CLASSIC
-    return AioPikaBroker(
-        url=settings.amqp_url,
+def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:
+    """AioPikaBroker arguments, for the API's publisher and the worker's broker alike."""
+    queue = settings.queue_for(Backend.taskiq)
+    arguments = queue_arguments(settings, queue)
+    del arguments["x-queue-type"]  # given as `type`
+    return {
+        "url": settings.amqp_url,
         # Default qos=10 would silently cap concurrency below --max-async-tasks.
-        qos=settings.worker_slots,
-        exchange=TaskiqExchange(name=settings.taskiq_exchange),
-        task_queues=[TaskiqQueue(name=settings.taskiq_queue, type=queue_type)],
-        dead_letter_queue=TaskiqQueue(name=f"{settings.taskiq_queue}.dead_letter", type=queue_type),
-        timeout=settings.publish_timeout_s,
-    )
+        "qos": settings.worker_slots,
+        "exchange": TaskiqExchange(name=settings.taskiq_exchange),
+        "task_queues": [TaskiqQueue(name=queue, type=QueueType.QUORUM, arguments=arguments)],
+        "dead_letter_queue": TaskiqQueue(name=DeadLetters.of(queue).kept, type=QueueType.QUORUM),
+        "timeout": settings.publish_timeout_s,
+    }

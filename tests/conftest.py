@@ -22,8 +22,12 @@ os.environ.update(
     TASKIQ_EXCHANGE="test.taskiq",
     STUB_URL="http://127.0.0.1:18090",
     RETRY_BACKOFF_S="0.05",
+    DELIVERY_LIMIT="3",
+    # Tests run the API's recovery pass themselves (app.state.recovery.once()).
+    RECOVERY_INTERVAL_S="3600",
 )
 
+from core.contract import Backend
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings
 from scripts.ensure_db import ensure_database
@@ -65,22 +69,29 @@ async def clean_db(engine: AsyncEngine) -> None:
         await conn.execute(text(f"TRUNCATE {TABLES}"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+async def fresh_queues(settings: Settings) -> None:
+    """Declared afresh by this run, with this version's arguments."""
+    await amqp.delete(settings, *(settings.queue_for(b) for b in Backend))
+
+
+def run_stub(url: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    port = url.rsplit(":", 1)[1]
+    cmd = [sys.executable, "-m", "uvicorn", "stub.app:app", "--port", port]
+    with processes.running([*cmd, "--log-level", "warning"], cwd=ROOT, env=env) as proc:
+        processes.wait_http_ok(f"{url}/health", proc)
+        yield url
+
+
 @pytest.fixture(scope="session")
 def stub(settings: Settings) -> Iterator[str]:
-    port = settings.stub_url.rsplit(":", 1)[1]
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "stub.app:app",
-        "--port",
-        port,
-        "--log-level",
-        "warning",
-    ]
-    with processes.running(cmd, cwd=ROOT) as proc:
-        processes.wait_http_ok(f"{settings.stub_url}/health", proc)
-        yield settings.stub_url
+    yield from run_stub(settings.stub_url)
+
+
+@pytest.fixture(scope="session")
+def failing_stub() -> Iterator[str]:
+    """A second stub that answers every call 503 (TEST_STUB_STATUS)."""
+    yield from run_stub("http://127.0.0.1:18092", {"TEST_STUB_STATUS": "503"})
 
 
 @pytest.fixture
@@ -109,6 +120,7 @@ async def client_broker_down(
 
 @pytest.fixture
 async def empty_queues(settings: Settings) -> AsyncIterator[None]:
-    await amqp.purge(settings, settings.celery_queue, settings.taskiq_queue)
+    queues = amqp.all_queues(settings)
+    await amqp.purge(settings, *queues)
     yield
-    await amqp.purge(settings, settings.celery_queue, settings.taskiq_queue)
+    await amqp.purge(settings, *queues)

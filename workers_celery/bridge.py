@@ -1,116 +1,76 @@
-"""Run async job code from sync Celery tasks.
+"""Run async job code from sync Celery tasks: one event loop per worker process.
 
-`runner` (default, the one to copy): one event loop per worker child process,
-opened by `worker_process_init` with `asyncio.Runner`; the engine and HTTP client
-are created inside that child, on that loop, and a fresh session is used per task.
-`asyncio_run`: a new loop per task, so nothing pooled can outlive it (NullPool).
-`naive`: the classic pattern, kept only to be measured: see bridge_naive.py.
+`worker_process_init` opens an `asyncio.Runner` in each prefork child; the engine
+and HTTP client are created inside that child, on that loop (pooled connections
+never cross a fork or a loop), and every task gets a fresh session.
 """
 
 import asyncio
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
-from celery.exceptions import Reject
 from celery.signals import worker_process_init, worker_process_shutdown
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.contract import TaskName
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
-from core.lifecycle import DatabaseUnavailable, execute
-from core.settings import Settings, get_settings
+from core.lifecycle import execute
+from core.settings import get_settings
+from workers_celery.app import hand_back_if_database_down
 
 
-class Bridge(Protocol):
-    def run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str: ...
-    def close(self) -> None: ...
+@dataclass
+class Resources:
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
 
 
-class RunnerBridge:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.runner: asyncio.Runner | None = None
-
-    def open(self) -> None:
-        self.runner = asyncio.Runner()
-        self.runner.run(self._open())
-
-    async def _open(self) -> None:
-        # Created on this process's own loop: pooled connections never cross loops.
-        self.engine = make_engine(self.settings, role=WORKER_ROLE)
-        self.sessionmaker = make_sessionmaker(self.engine)
-        self.http = httpx.AsyncClient(timeout=self.settings.http_timeout_s)
-
-    def run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
-        if self.runner is None:  # e.g. --pool=solo, where worker_process_init never fires
-            self.open()
-        assert self.runner is not None
-        return self.runner.run(self._run(task, job_id, payload))
-
-    async def _run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
-        async with self.sessionmaker() as session:
-            return await execute(session, self.http, self.settings, task, job_id, payload)
-
-    def close(self) -> None:
-        if self.runner is not None:
-            self.runner.run(self._close())
-            self.runner.close()
-            self.runner = None
-
-    async def _close(self) -> None:
-        await self.http.aclose()
-        await self.engine.dispose()
+_runner: asyncio.Runner | None = None
+_resources: Resources | None = None
 
 
-class AsyncioRunBridge:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
-        return asyncio.run(self._run(task, job_id, payload))
-
-    async def _run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
-        engine = make_engine(self.settings, null_pool=True, role=WORKER_ROLE)
-        try:
-            async with (
-                httpx.AsyncClient(timeout=self.settings.http_timeout_s) as http,
-                make_sessionmaker(engine)() as session,
-            ):
-                return await execute(session, http, self.settings, task, job_id, payload)
-        finally:
-            await engine.dispose()
-
-    def close(self) -> None:
-        pass
-
-
-def make_bridge(settings: Settings) -> Bridge:
-    if settings.celery_bridge == "naive":
-        from workers_celery.bridge_naive import NaiveBridge  # engine at import, by design
-
-        return NaiveBridge(settings)
-    if settings.celery_bridge == "asyncio_run":
-        return AsyncioRunBridge(settings)
-    return RunnerBridge(settings)
-
-
-bridge = make_bridge(get_settings())
-
-
-def run_job(task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
-    """What every task does. If the outcome could not be recorded (database down
-    through the retry budget) the message goes back to the queue instead of being acked."""
-    try:
-        return bridge.run(task, job_id, payload)
-    except DatabaseUnavailable as exc:
-        raise Reject(f"database unavailable: {exc}", requeue=True) from exc
+async def _open() -> Resources:
+    settings = get_settings()
+    engine = make_engine(settings, role=WORKER_ROLE)
+    http = httpx.AsyncClient(timeout=settings.http_timeout_s)
+    return Resources(engine, make_sessionmaker(engine), http)
 
 
 @worker_process_init.connect
-def open_bridge(**_: Any) -> None:
-    if isinstance(bridge, RunnerBridge):
-        bridge.open()
+def open_loop(**_: Any) -> None:
+    global _runner, _resources
+    _runner = asyncio.Runner()
+    _resources = _runner.run(_open())
 
 
 @worker_process_shutdown.connect
-def close_bridge(**_: Any) -> None:
-    bridge.close()
+def close_loop(**_: Any) -> None:
+    global _runner, _resources
+    if _runner is not None and _resources is not None:
+        _runner.run(_close(_resources))
+        _runner.close()
+    _runner = _resources = None
+
+
+async def _close(resources: Resources) -> None:
+    await resources.http.aclose()
+    await resources.engine.dispose()
+
+
+async def _execute(resources: Resources, task: TaskName, job_id: str) -> str:
+    async with resources.sessionmaker() as session:
+        return await execute(session, resources.http, get_settings(), task, job_id)
+
+
+def run_job(task: TaskName, job_id: str) -> str:
+    """What every task does: run the job on this process's loop, to its end (or hand
+    the message back if the database is down)."""
+    if _runner is None:  # --pool=solo: worker_process_init never fires
+        open_loop()
+    runner, resources = _runner, _resources
+    assert runner is not None and resources is not None
+    return hand_back_if_database_down(
+        job_id, lambda: runner.run(_execute(resources, task, job_id))
+    )

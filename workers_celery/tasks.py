@@ -1,9 +1,7 @@
 """Four thin sync tasks, named as the API publishes them (core.contract.TaskName).
 
-Like a Django view: decode the message, hand it to core, nothing else here.
+Like a Django view: take the job id from the message, hand it to core, nothing else.
 """
-
-from typing import Any
 
 from core.contract import TaskName
 from workers_celery.app import app
@@ -11,20 +9,20 @@ from workers_celery.bridge import run_job
 
 
 @app.task(name=TaskName.price_order.value)
-def price_order(job_id: str, payload: dict[str, Any]) -> str:
-    return run_job(TaskName.price_order, job_id, payload)
+def price_order(job_id: str) -> str:
+    return run_job(TaskName.price_order, job_id)
 
 
 @app.task(name=TaskName.sales_report.value)
-def sales_report(job_id: str, payload: dict[str, Any]) -> str:
-    return run_job(TaskName.sales_report, job_id, payload)
+def sales_report(job_id: str) -> str:
+    return run_job(TaskName.sales_report, job_id)
 
 
 @app.task(name=TaskName.fetch_rates.value)
-def fetch_rates(job_id: str, payload: dict[str, Any]) -> str:
-    return run_job(TaskName.fetch_rates, job_id, payload)
+def fetch_rates(job_id: str) -> str:
+    return run_job(TaskName.fetch_rates, job_id)
 
 
 @app.task(name=TaskName.render_invoice.value)
-def render_invoice(job_id: str, payload: dict[str, Any]) -> str:
-    return run_job(TaskName.render_invoice, job_id, payload)
+def render_invoice(job_id: str) -> str:
+    return run_job(TaskName.render_invoice, job_id)

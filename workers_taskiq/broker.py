@@ -4,20 +4,25 @@ Resources are created in WORKER_STARTUP, inside each worker process, and reached
 from tasks through TaskiqDepends (see deps.py); they are disposed on shutdown.
 """
 
+import asyncio
+
 import httpx
 from taskiq import TaskiqEvents, TaskiqState
 
-from core.brokers import make_taskiq_broker
+from core.brokers import declare_dead_letters, taskiq_broker_kwargs
+from core.contract import Backend
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.settings import get_settings
-from workers_taskiq.middleware import RequeueWhenDatabaseDown
+from workers_taskiq.handback import HandBackBroker, HandBackMiddleware
 
 settings = get_settings()
-broker = make_taskiq_broker(settings).with_middlewares(RequeueWhenDatabaseDown())
+broker = HandBackBroker(**taskiq_broker_kwargs(settings)).with_middlewares(HandBackMiddleware())
 
 
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
 async def open_resources(state: TaskiqState) -> None:
+    # Before the queue is declared: RabbitMQ drops dead letters with nowhere to go.
+    await asyncio.to_thread(declare_dead_letters, settings, settings.queue_for(Backend.taskiq))
     state.settings = settings
     state.engine = make_engine(settings, role=WORKER_ROLE)
     state.sessionmaker = make_sessionmaker(state.engine)

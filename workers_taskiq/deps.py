@@ -1,4 +1,4 @@
-"""Task dependencies: a fresh session per task, the process's HTTP client."""
+"""Task dependencies: a fresh session per task, the process's HTTP client and settings."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -10,23 +10,23 @@ from taskiq import TaskiqDepends, TaskiqState
 from core.settings import Settings
 
 
-async def get_session(
+async def new_session(
     state: Annotated[TaskiqState, TaskiqDepends()],
 ) -> AsyncIterator[AsyncSession]:
     async with state.sessionmaker() as session:
         yield session
 
 
-def get_http(state: Annotated[TaskiqState, TaskiqDepends()]) -> httpx.AsyncClient:
+def worker_http(state: Annotated[TaskiqState, TaskiqDepends()]) -> httpx.AsyncClient:
     client: httpx.AsyncClient = state.http
     return client
 
 
-def get_settings(state: Annotated[TaskiqState, TaskiqDepends()]) -> Settings:
+def worker_settings(state: Annotated[TaskiqState, TaskiqDepends()]) -> Settings:
     settings: Settings = state.settings
     return settings
 
 
-SessionDep = Annotated[AsyncSession, TaskiqDepends(get_session)]
-HttpDep = Annotated[httpx.AsyncClient, TaskiqDepends(get_http)]
-SettingsDep = Annotated[Settings, TaskiqDepends(get_settings)]
+SessionDep = Annotated[AsyncSession, TaskiqDepends(new_session)]
+HttpDep = Annotated[httpx.AsyncClient, TaskiqDepends(worker_http)]
+SettingsDep = Annotated[Settings, TaskiqDepends(worker_settings)]

@@ -1,8 +1,10 @@
-"""Failures, for both backends: bounded retries, redelivery after SIGKILL, a dropped
-database connection mid-job: no job is ever left `running`."""
+"""Failures, for both backends: bounded retries, redelivery after SIGKILL (and the
+external call it repeats), a dropped database connection mid-job: no job is ever
+left `running`, and nothing is stored twice."""
 
 import os
 import signal
+from collections.abc import Mapping
 from uuid import UUID
 
 import httpx
@@ -11,19 +13,27 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.stats import count_repeats
 from core.db import WORKER_ROLE
 from core.models import Order, OrderItem
 from core.settings import Settings
-from tests.helpers.workers import wait_finished, wait_running, worker
+from tests.helpers.workers import eventually, wait_finished, wait_running, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "stub")
 BACKENDS = ["celery", "taskiq"]
+ORDER = {"items": [{"sku": "K", "qty": 2}], "prices": {"K": "1.25"}}
 
 
-async def post(client: httpx.AsyncClient, body: dict[str, object]) -> UUID:
+async def post(client: httpx.AsyncClient, body: Mapping[str, object]) -> UUID:
     response = await client.post("/jobs", json=body)
     assert response.status_code == 202, response.text
     return UUID(response.json()["id"])
+
+
+def kill_the_only_child(proc_pid: int) -> None:
+    children = psutil.Process(proc_pid).children()
+    assert len(children) == 1, children
+    os.kill(children[0].pid, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -32,14 +42,14 @@ async def test_failing_external_call_ends_failed_after_bounded_retries(
     client: httpx.AsyncClient,
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
+    failing_stub: str,
 ) -> None:
-    payload = {"latency_ms": 0, "simulate_status": 502}
-    async with worker(settings, backend):
-        job_id = await post(client, {"backend": backend, "task": "fetch_rates", "payload": payload})
-        [job] = await wait_finished(sessionmaker, [job_id])
+    async with worker(settings, backend, env={"STUB_URL": failing_stub}):
+        body = {"backend": backend, "task": "fetch_rates", "payload": {"latency_ms": 0}}
+        [job] = await wait_finished(sessionmaker, [await post(client, body)])
     assert (job.status, job.attempts) == ("failed", settings.retry_max_attempts)
     assert job.error is not None
-    assert f"after {settings.retry_max_attempts} attempts" in job.error and "502" in job.error
+    assert f"after {settings.retry_max_attempts} attempts" in job.error and "503" in job.error
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -49,16 +59,13 @@ async def test_sigkill_mid_job_is_redelivered_and_creates_one_order(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    payload = {"items": [{"sku": "K", "qty": 2}], "prices": {"K": "1.25"}, "hold_ms": 4000}
-    async with worker(settings, backend, n=1) as proc:
-        job_id = await post(client, {"backend": backend, "task": "price_order", "payload": payload})
+    async with worker(settings, backend, n=1, env={"TEST_HOLD_MS": "4000"}) as proc:
+        job_id = await post(client, {"backend": backend, "task": "price_order", "payload": ORDER})
         await wait_running(sessionmaker, job_id, proc)
-        children = psutil.Process(proc.pid).children()
-        assert len(children) == 1, children
-        os.kill(children[0].pid, signal.SIGKILL)  # mid-transaction (pg_sleep holds it open)
+        kill_the_only_child(proc.pid)  # mid-transaction (the hold keeps it open)
         [job] = await wait_finished(sessionmaker, [job_id], limit_s=120)
 
-    assert (job.status, job.attempts) == ("done", 2), job.error
+    assert (job.status, job.attempts, job.duplicate_deliveries) == ("done", 2, 0), job.error
     async with sessionmaker() as s:
         orders = await s.scalar(
             select(func.count()).select_from(Order).where(Order.job_id == job_id)
@@ -70,15 +77,46 @@ async def test_sigkill_mid_job_is_redelivered_and_creates_one_order(
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+async def test_sigkill_after_the_external_call_repeats_it(
+    backend: str,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    stub: str,
+    http: httpx.AsyncClient,
+) -> None:
+    """At-least-once: the worker dies after calling out and before `done`; the
+    redelivery calls again. The stub's count per job id shows the repeat."""
+
+    async def calls(job_id: UUID) -> int:
+        got: dict[str, int] = (await http.get(f"{stub}/calls")).json()["calls"]
+        return got.get(str(job_id), 0)
+
+    async with worker(settings, backend, n=1, env={"TEST_HOLD_MS": "4000"}) as proc:
+        body = {"backend": backend, "task": "fetch_rates", "payload": {"latency_ms": 0}}
+        job_id = await post(client, body)
+
+        async def called_once() -> bool:
+            return await calls(job_id) == 1
+
+        await eventually(called_once, 60, "the external call", proc)
+        await wait_running(sessionmaker, job_id, proc)
+        kill_the_only_child(proc.pid)  # after the call, before `done` (held transaction)
+        [job] = await wait_finished(sessionmaker, [job_id], limit_s=120)
+
+    assert (job.status, job.attempts) == ("done", 2), job.error
+    assert count_repeats([await calls(job_id)]) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_db_drop_mid_job_is_retried_never_left_running(
     backend: str,
     client: httpx.AsyncClient,
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    payload = {"items": [{"sku": "D", "qty": 1}], "prices": {"D": "3.00"}, "hold_ms": 3000}
-    async with worker(settings, backend, n=1) as proc:
-        job_id = await post(client, {"backend": backend, "task": "price_order", "payload": payload})
+    async with worker(settings, backend, n=1, env={"TEST_HOLD_MS": "3000"}) as proc:
+        job_id = await post(client, {"backend": backend, "task": "price_order", "payload": ORDER})
         await wait_running(sessionmaker, job_id, proc)
         async with sessionmaker() as s:
             killed = await s.scalar(

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.faults import poison_messages
+from core.brokers import DeadLetters
+from core.contract import Backend
 from core.settings import Settings
 from tests.helpers import amqp
 from tests.helpers.workers import eventually, wait_finished, worker
@@ -22,15 +24,15 @@ UNKNOWN = {
 }
 
 
-@pytest.mark.parametrize("backend", ["celery", "taskiq"])
+@pytest.mark.parametrize("backend", list(Backend))
 async def test_poison_messages_do_not_stop_the_worker(
-    backend: str,
+    backend: Backend,
     client: httpx.AsyncClient,
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     queue = settings.queue_for(backend)
-    dead_letter = f"{queue}.dead_letter"
+    dead_letter = DeadLetters.of(queue).kept
     await amqp.purge(settings, dead_letter)
     with tempfile.TemporaryFile() as log:
         async with worker(settings, backend, log=log) as proc:

@@ -1,9 +1,23 @@
 """Look at RabbitMQ queues with a real AMQP client (no mocks)."""
 
+from typing import Any
+
 import aio_pika
 from aiormq.exceptions import ChannelNotFoundEntity
 
+from core.brokers import DeadLetters
+from core.contract import Backend
 from core.settings import Settings
+
+
+def all_queues(settings: Settings) -> list[str]:
+    """Both backends' queues with their dead-letter queues."""
+    names = []
+    for backend in Backend:
+        queue = settings.queue_for(backend)
+        dead = DeadLetters.of(queue)
+        names += [queue, dead.kept, dead.recovery]
+    return names
 
 
 async def _counts(settings: Settings, queue: str) -> tuple[int, int]:
@@ -37,3 +51,38 @@ async def purge(settings: Settings, *queues: str) -> None:
                 await queue.purge()
             except ChannelNotFoundEntity:
                 pass
+
+
+async def delete(settings: Settings, *queues: str) -> None:
+    """Delete queues with their dead-letter queues and exchanges."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        for name in queues:
+            dead = DeadLetters.of(name)
+            for queue in (name, dead.kept, dead.recovery):
+                await channel.queue_delete(queue)
+            await channel.exchange_delete(dead.exchange)
+
+
+async def take(settings: Settings, queue: str) -> tuple[bytes, dict[str, Any]] | None:
+    """Take one message off `queue` (acked: it is gone): its body and headers."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        message = await declared.get(no_ack=True, fail=False)
+        return None if message is None else (message.body, dict(message.headers or {}))
+
+
+async def peek(settings: Settings, queue: str) -> dict[str, Any] | None:
+    """The headers of the first message of `queue`, which is returned to it."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        message = await declared.get(no_ack=False, fail=False)
+        if message is None:
+            return None
+        await message.nack(requeue=True)
+        return dict(message.headers or {})

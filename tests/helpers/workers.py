@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench import commands
+from core.contract import FINISHED, Backend, JobStatus
 from core.models import Job
 from core.settings import Settings
 from tests.helpers import processes
@@ -45,13 +46,14 @@ async def worker(
     env: dict[str, str] | None = None,
     pool: str | None = None,
     log: IO[bytes] | None = None,
+    app: str = "workers_celery",
 ) -> AsyncIterator[Popen[bytes]]:
-    """Start a worker and wait until it consumes from its queue."""
+    """Start a worker (Celery: `app`) and wait until it consumes from its queue."""
     if backend == "celery":
-        cmd = commands.celery_worker(n, pool)
+        cmd = commands.celery_worker(n, pool, app=app)
     else:
         cmd = commands.taskiq_worker(n, settings.worker_slots)
-    queue = settings.queue_for(backend)
+    queue = settings.queue_for(Backend(backend))
     with processes.running(cmd, ROOT, env, log) as proc:
 
         async def consuming() -> bool:
@@ -71,7 +73,7 @@ async def wait_finished(
             n = await s.scalar(
                 select(func.count())
                 .select_from(Job)
-                .where(Job.id.in_(ids), Job.status.in_(("done", "failed")))
+                .where(Job.id.in_(ids), Job.status.in_(FINISHED))
             )
         return n == len(ids)
 
@@ -88,6 +90,7 @@ async def wait_running(
 
     async def running() -> bool:
         async with sessionmaker() as s:
-            return await s.scalar(select(Job.status).where(Job.id == job_id)) == "running"
+            status = await s.scalar(select(Job.status).where(Job.id == job_id))
+            return status == JobStatus.running
 
     await eventually(running, 60, "the job to start", proc)

@@ -1,5 +1,6 @@
-"""The three Celery loop bridges, each running price_order end to end, and the
-exact ways the classic (`naive`) bridge misbehaves."""
+"""The Celery loop bridges (the recommended one and the variants we only measure),
+each running price_order end to end, and the exact ways the classic (`naive`) bridge
+misbehaves."""
 
 import glob
 import os
@@ -14,44 +15,54 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.commands import CELERY_APPS
+from core.brokers import DeadLetters
+from core.contract import FINISHED
 from core.models import Job
 from core.settings import Settings
+from tests.helpers import amqp, api
 from tests.helpers.workers import eventually, wait_finished, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 ORDER = {"items": [{"sku": "R", "qty": 4}], "prices": {"R": "2.50"}}
 
 
-async def post_orders(client: httpx.AsyncClient, n: int, hold_ms: int = 0) -> list[UUID]:
-    job = {"backend": "celery", "task": "price_order", "payload": {**ORDER, "hold_ms": hold_ms}}
+async def post_orders(client: httpx.AsyncClient, n: int) -> list[UUID]:
+    job = {"backend": "celery", "task": "price_order", "payload": ORDER}
     body = {"jobs": [job] * n}
     response = await client.post("/jobs/batch", json=body)
     assert response.status_code == 202, response.text
     return [UUID(i) for i in response.json()["ids"]]
 
 
-@pytest.mark.parametrize("bridge", ["runner", "naive", "asyncio_run"])
+@pytest.mark.parametrize("app", CELERY_APPS.values())
 async def test_each_bridge_runs_price_order(
-    bridge: str,
+    app: str,
     client: httpx.AsyncClient,
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with worker(settings, "celery", env={"CELERY_BRIDGE": bridge}):
+    async with worker(settings, "celery", app=app):
         jobs = await wait_finished(sessionmaker, await post_orders(client, 6))
     assert [(j.status, j.attempts) for j in jobs] == [("done", 1)] * 6
     assert {j.result["total"] for j in jobs if j.result} == {"10.72"}
 
 
 async def test_naive_bridge_breaks_on_a_thread_pool(
-    client: httpx.AsyncClient, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     """One module-level loop shared by threads: the second concurrent task finds it
-    running. Celery records a task failure and acks, so the job never starts."""
+    running and raises before the job starts. Celery rejects the failed task, RabbitMQ
+    dead-letters it, and the recovery marks the job failed: not left `queued`."""
+    dead = DeadLetters.of(settings.celery_queue)
+    await amqp.purge(settings, dead.kept, dead.recovery)
     with tempfile.TemporaryFile() as log:
-        naive = {"CELERY_BRIDGE": "naive"}
-        async with worker(settings, "celery", n=4, pool="threads", env=naive, log=log):
-            ids = await post_orders(client, 8, hold_ms=300)
+        naive, slow = CELERY_APPS["celery-naive"], {"TEST_HOLD_MS": "300"}
+        async with (
+            api.running(settings) as (app, client),
+            worker(settings, "celery", n=4, pool="threads", app=naive, env=slow, log=log),
+        ):
+            ids = await post_orders(client, 8)
 
             def logged() -> bytes:
                 log.seek(0)
@@ -61,10 +72,18 @@ async def test_naive_bridge_breaks_on_a_thread_pool(
                 return b"RuntimeError: This event loop is already running" in logged()
 
             await eventually(broke, 60, "the naive bridge to fail on a thread pool")
-        async with sessionmaker() as s:
-            statuses = (await s.scalars(select(Job.status).where(Job.id.in_(ids)))).all()
-    # The failed deliveries were acked with the job row still `queued`: lost jobs.
-    assert "queued" in statuses
+
+            async def all_finished() -> bool:
+                await app.state.recovery.once()
+                async with sessionmaker() as s:
+                    rows = await s.scalars(select(Job.status).where(Job.id.in_(ids)))
+                    return all(status in FINISHED for status in rows)
+
+            await eventually(all_finished, 120, "every job to end done or failed")
+            jobs = await wait_finished(sessionmaker, ids)
+    failed = [j for j in jobs if j.status == "failed"]
+    assert failed and all(j.error and j.error.startswith("dead-lettered") for j in failed)
+    await amqp.purge(settings, dead.kept, dead.recovery)
 
 
 LOOP_AT_IMPORT = "import asyncio; asyncio.get_event_loop()"

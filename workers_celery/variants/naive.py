@@ -4,12 +4,12 @@ NOT the pattern to copy: a module-level `asyncio.get_event_loop()` (deprecated
 when no loop is running since Python 3.12, an error on 3.14), an engine created
 at import (in the parent, before prefork forks children that inherit it) and
 `async_scoped_session(scopefunc=current_task)` with `remove()` after each task.
+Run: `celery -A workers_celery.variants.naive worker`.
 """
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
@@ -17,8 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 from core.contract import TaskName
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import execute
-from core.settings import Settings, get_settings
+from core.settings import get_settings
+from workers_celery.app import make_worker_app
+from workers_celery.variants import register_tasks
 
+app = make_worker_app("naive", __name__)
 loop = asyncio.get_event_loop()
 engine = make_engine(get_settings(), role=WORKER_ROLE)
 session_factory = make_sessionmaker(engine)
@@ -35,16 +38,13 @@ async def scoped_session() -> AsyncIterator[AsyncSession]:
         await scoped_factory.remove()
 
 
-class NaiveBridge:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+async def _run(task: TaskName, job_id: str) -> str:
+    async with scoped_session() as session:
+        return await execute(session, http, get_settings(), task, job_id)
 
-    def run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
-        return loop.run_until_complete(self._run(task, job_id, payload))
 
-    async def _run(self, task: TaskName, job_id: str, payload: dict[str, Any]) -> str:
-        async with scoped_session() as session:
-            return await execute(session, http, self.settings, task, job_id, payload)
+def run(task: TaskName, job_id: str) -> str:
+    return loop.run_until_complete(_run(task, job_id))
 
-    def close(self) -> None:
-        pass
+
+register_tasks(app, run)
