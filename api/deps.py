@@ -1,4 +1,7 @@
-"""Annotated dependencies: one session per request, the app-wide publishers."""
+"""Annotated dependencies: one session per request, the app-wide publishers and settings.
+
+All async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per
+request for nothing."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -11,21 +14,21 @@ from core.contract import Backend
 from core.settings import Settings
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+async def new_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         yield session
 
 
-def get_publishers(request: Request) -> dict[Backend, Publisher]:
+async def app_publishers(request: Request) -> dict[Backend, Publisher]:
     publishers: dict[Backend, Publisher] = request.app.state.publishers
     return publishers
 
 
-def get_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-PublishersDep = Annotated[dict[Backend, Publisher], Depends(get_publishers)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(new_session)]
+PublishersDep = Annotated[dict[Backend, Publisher], Depends(app_publishers)]
+SettingsDep = Annotated[Settings, Depends(app_settings)]

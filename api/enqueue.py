@@ -1,5 +1,7 @@
-"""Accept jobs: insert `queued` rows, publish, and never leave a row that claims
-to be queued but was not published (those are marked failed, answered 503)."""
+"""Accept jobs, outbox-style: commit the rows as `publishing`, publish, then mark
+them `queued` (confirmed by RabbitMQ) or `failed` (answered 503). A row never claims
+`queued` without a message behind it; one left `publishing` by an API process that
+died in between is published again by the recovery (api/recovery.py)."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -12,12 +14,30 @@ from sqlalchemy.sql import func
 
 from api.publishers import Outgoing, Publisher
 from api.schemas import JobIn
-from core.contract import Backend
+from core.contract import Backend, JobStatus
 from core.models import Job
+from core.settings import Settings
+from core.test_hooks import pause_before_publish
+
+
+async def publish(
+    publishers: dict[Backend, Publisher], jobs: Sequence[tuple[UUID, Backend, str]]
+) -> dict[UUID, str]:
+    """Publish (job id, backend, task) triples; {job_id: reason} for those that failed."""
+    by_backend: dict[Backend, list[Outgoing]] = defaultdict(list)
+    for job_id, backend, task in jobs:
+        by_backend[backend].append(Outgoing(job_id, task))
+    failed: dict[UUID, str] = {}
+    for backend, outgoing in by_backend.items():
+        failed.update(await publishers[backend].publish(outgoing))
+    return failed
 
 
 async def accept(
-    session: AsyncSession, publishers: dict[Backend, Publisher], jobs: Sequence[JobIn]
+    session: AsyncSession,
+    publishers: dict[Backend, Publisher],
+    settings: Settings,
+    jobs: Sequence[JobIn],
 ) -> list[UUID]:
     ids = [uuid4() for _ in jobs]
     rows = [
@@ -25,7 +45,7 @@ async def accept(
             "id": job_id,
             "backend": job.backend.value,
             "task": job.task,
-            "status": "queued",
+            "status": JobStatus.publishing.value,
             "attempts": 0,
             "payload": job.payload.model_dump(mode="json"),
             "run_id": job.run_id,
@@ -35,24 +55,25 @@ async def accept(
     # Committed before publishing, so a fast worker always finds its row.
     await session.execute(insert(Job), rows)
     await session.commit()
+    await pause_before_publish(settings)
 
-    by_backend: dict[Backend, list[Outgoing]] = defaultdict(list)
-    for job_id, job in zip(ids, jobs, strict=True):
-        by_backend[job.backend].append(
-            Outgoing(job_id, job.task, job.payload.model_dump(mode="json"))
+    failed = await publish(
+        publishers, [(i, job.backend, job.task) for i, job in zip(ids, jobs, strict=True)]
+    )
+    publishing = Job.status == JobStatus.publishing  # a worker may have started it already
+    published = [i for i in ids if i not in failed]
+    if published:
+        await session.execute(
+            update(Job).where(Job.id.in_(published), publishing).values(status=JobStatus.queued)
         )
-    failed: dict[UUID, str] = {}
-    for backend, outgoing in by_backend.items():
-        failed.update(await publishers[backend].publish(outgoing))
-
+    for job_id, why in failed.items():
+        await session.execute(
+            update(Job)
+            .where(Job.id == job_id, publishing)
+            .values(status=JobStatus.failed, error=why, finished_at=func.clock_timestamp())
+        )
+    await session.commit()
     if failed:
-        for job_id, why in failed.items():
-            await session.execute(
-                update(Job)
-                .where(Job.id == job_id)
-                .values(status="failed", error=why, finished_at=func.clock_timestamp())
-            )
-        await session.commit()
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             detail={

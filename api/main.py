@@ -1,9 +1,10 @@
 """The FastAPI app. Run: `uvicorn api.main:app` (or `make api`)."""
 
+import asyncio
 import logging
 import math
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request, status
@@ -15,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from api.limits import BodySizeLimit, InflightLimit
 from api.publishers import TaskiqPublisher, make_publishers
+from api.recovery import Recovery
 from api.routes import health, jobs
 from core.db import API_ROLE, make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
@@ -66,7 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await publisher.start()
                 except Exception as exc:  # serve anyway; /health says what is down
                     log.warning("RabbitMQ not reachable at startup: %s", exc)
+        app.state.recovery = recovery = Recovery(settings, app.state.sessionmaker, publishers)
+        sweeping = asyncio.create_task(recovery.run_forever(), name="recovery")
         yield
+        sweeping.cancel()
+        with suppress(asyncio.CancelledError):
+            await sweeping
+        await recovery.close()
         for publisher in publishers.values():
             await publisher.close()
         await engine.dispose()

@@ -1,8 +1,9 @@
 """Publish job messages to either backend by task name, never importing a worker.
 
-Celery: `send_task` (Celery's own protocol). Its publish is blocking kombu I/O,
-so it runs in a worker thread, off the event loop. Taskiq: `AsyncKicker` on an
-AioPikaBroker with publisher confirms. Both report which jobs did not go out.
+A message is the task name and the job id (the row holds the rest). Celery:
+`send_task` (Celery's own protocol); its publish is blocking kombu I/O, so it runs
+in a worker thread, off the event loop. Taskiq: `AsyncKicker` on an AioPikaBroker
+with publisher confirms. Both report which jobs did not go out.
 """
 
 import asyncio
@@ -14,8 +15,9 @@ from uuid import UUID
 
 import anyio
 from taskiq.kicker import AsyncKicker
+from taskiq_aio_pika import AioPikaBroker
 
-from core.brokers import make_celery, make_taskiq_broker
+from core.brokers import make_celery, taskiq_broker_kwargs
 from core.contract import Backend, message_kwargs
 from core.settings import Settings
 
@@ -26,7 +28,6 @@ log = logging.getLogger(__name__)
 class Outgoing:
     job_id: UUID
     task: str
-    payload: dict[str, Any]
 
 
 def reason(exc: BaseException) -> str:
@@ -45,7 +46,7 @@ class Publisher(Protocol):
 class CeleryPublisher:
     def __init__(self, settings: Settings) -> None:
         self.app = make_celery(settings, main="api")
-        self.queue = settings.celery_queue
+        self.queue = settings.queue_for(Backend.celery)
         self.timeout = settings.publish_timeout_s
 
     def _send_all(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
@@ -54,7 +55,7 @@ class CeleryPublisher:
                 try:
                     self.app.send_task(
                         job.task,
-                        kwargs=message_kwargs(job.job_id, job.payload),
+                        kwargs=message_kwargs(job.job_id),
                         task_id=str(job.job_id),
                         queue=self.queue,
                         producer=producer,
@@ -76,7 +77,7 @@ class CeleryPublisher:
 
 class TaskiqPublisher:
     def __init__(self, settings: Settings) -> None:
-        self.broker = make_taskiq_broker(settings)
+        self.broker = AioPikaBroker(**taskiq_broker_kwargs(settings))
         self.timeout = settings.publish_timeout_s
         self._started = False
         self._lock = asyncio.Lock()
@@ -92,9 +93,7 @@ class TaskiqPublisher:
     async def _kick(self, job: Outgoing) -> None:
         kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, {})
         with anyio.fail_after(self.timeout):
-            await kicker.with_task_id(str(job.job_id)).kiq(
-                **message_kwargs(job.job_id, job.payload)
-            )
+            await kicker.with_task_id(str(job.job_id)).kiq(**message_kwargs(job.job_id))
 
     async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
         try:

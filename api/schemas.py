@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.contract import Backend
+from core.contract import Backend, JobStatus
 from core.jobs import (
     FetchRatesPayload,
     PriceOrderPayload,
@@ -91,14 +91,16 @@ class JobOut(BaseModel):
     id: UUID
     backend: str
     task: str
-    status: str
+    status: JobStatus
     attempts: int
+    duplicate_deliveries: int
     run_id: str | None
     enqueued_at: datetime
-    started_at: datetime | None
+    first_started_at: datetime | None
+    started_at: datetime | None  # the last attempt's start
     finished_at: datetime | None
-    queue_wait_ms: float | None
-    service_ms: float | None
+    queue_wait_ms: float | None  # enqueued -> first start
+    service_ms: float | None  # last start -> finished
     e2e_ms: float | None
     result: dict[str, Any] | None
     error: str | None

@@ -5,6 +5,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.contract import Backend
 from core.models import Job
 from core.settings import Settings
 from tests.api.conftest import job_count
@@ -42,7 +43,7 @@ async def test_bad_input_is_422_and_changes_nothing(
     assert response.status_code == 422, response.text
     assert response.json()["detail"]  # says what is wrong
     assert await job_count(session) == before
-    for backend in ("celery", "taskiq"):
+    for backend in Backend:
         assert await amqp.depth(settings, settings.queue_for(backend)) == 0
 
 
@@ -55,9 +56,9 @@ async def test_malformed_json_is_422(client: httpx.AsyncClient, session: AsyncSe
     assert await job_count(session) == before
 
 
-@pytest.mark.parametrize("backend", ["celery", "taskiq"])
+@pytest.mark.parametrize("backend", list(Backend))
 async def test_valid_post_queues_one_row_and_one_message(
-    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, backend: str
+    client: httpx.AsyncClient, session: AsyncSession, settings: Settings, backend: Backend
 ) -> None:
     response = await client.post(
         "/jobs", json={"backend": backend, "task": "price_order", "run_id": "t1"}
@@ -75,7 +76,7 @@ async def test_valid_post_queues_one_row_and_one_message(
     )
     assert job.payload["prices"] == {"A-1": "19.99", "B-2": "0.10"}  # defaults, JSON-safe
     assert await amqp.depth(settings, settings.queue_for(backend)) == 1
-    other = "taskiq" if backend == "celery" else "celery"
+    [other] = set(Backend) - {backend}
     assert await amqp.depth(settings, settings.queue_for(other)) == 0
 
     got = await client.get(f"/jobs/{job_id}")

@@ -1,0 +1,168 @@
+"""Nothing waits forever: what every API process does every RECOVERY_INTERVAL_S.
+
+1. The outbox sweep. A row still `publishing` OUTBOX_GRACE_S after it was written
+   lost its API process between commit and publish (no live process publishes that
+   long). It is published again; the lifecycle is idempotent, so if the first message
+   did go out, the second delivery finds the job finished and changes nothing.
+2. Dead letters. RabbitMQ dead-letters a message past its delivery limit (hand-backs
+   while the database was down, worker crashes) or when a worker rejects it. The
+   copy in `<queue>.dead_letter.recovery` names the job, which is marked failed once
+   the database takes the write; the copy in `<queue>.dead_letter` stays for operators.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import aio_pika
+from aio_pika.abc import AbstractRobustConnection
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import func
+
+from api.enqueue import publish
+from api.publishers import Publisher
+from core.brokers import DeadLetters, declare_dead_letters, job_id_of
+from core.contract import UNFINISHED, Backend, JobStatus
+from core.models import Job
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+@dataclass
+class Pass:
+    republished: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)  # a step that could not run now
+
+
+def dead_letter_error(headers: dict[str, Any], settings: Settings) -> str:
+    why = headers.get("x-first-death-reason")
+    if why == "delivery_limit":
+        return (
+            f"dead-lettered: returned to the queue more than {settings.delivery_limit} times "
+            "(DELIVERY_LIMIT: worker crashes, or hand-backs while the database was down)"
+        )
+    if why == "rejected":
+        return "dead-lettered: the worker rejected the message (its task raised)"
+    return f"dead-lettered ({why})"
+
+
+class Recovery:
+    def __init__(
+        self,
+        settings: Settings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        publishers: dict[Backend, Publisher],
+    ) -> None:
+        self.settings, self.sessionmaker, self.publishers = settings, sessionmaker, publishers
+        self.queues = [settings.queue_for(b) for b in Backend]
+        self._amqp: AbstractRobustConnection | None = None
+        self._declared = False
+
+    async def run_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.recovery_interval_s)
+            await self.once()
+
+    async def once(self) -> Pass:
+        """One pass; a step that fails (RabbitMQ or Postgres down) is tried next time."""
+        done = Pass()
+
+        async def attempt(step: Callable[[], Awaitable[int]]) -> int:
+            try:
+                return await step()
+            except Exception as exc:
+                done.errors.append(f"{step.__name__}: {type(exc).__name__}: {exc}")
+                log.warning("recovery: %s", done.errors[-1])
+                return 0
+
+        done.republished = await attempt(self.republish_stale)
+        done.failed = await attempt(self.fail_dead_lettered)
+        return done
+
+    async def republish_stale(self) -> int:
+        grace = func.make_interval(0, 0, 0, 0, 0, 0, self.settings.outbox_grace_s)
+        async with self.sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(Job.id, Job.backend, Job.task)
+                    .where(
+                        Job.status == JobStatus.publishing,
+                        Job.enqueued_at < func.clock_timestamp() - grace,
+                    )
+                    .order_by(Job.enqueued_at)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True)  # several API processes sweep
+                )
+            ).all()
+            if not rows:
+                return 0
+            failed = await publish(
+                self.publishers, [(r.id, Backend(r.backend), r.task) for r in rows]
+            )
+            sent = [r.id for r in rows if r.id not in failed]
+            await session.execute(
+                update(Job)
+                .where(Job.id.in_(sent), Job.status == JobStatus.publishing)
+                .values(status=JobStatus.queued, publishes=Job.publishes + 1)
+            )
+            await session.commit()
+        if sent:
+            log.warning("recovery: published %d job(s) left unpublished", len(sent))
+        return len(sent)
+
+    async def fail_dead_lettered(self) -> int:
+        if not self._declared:
+            await asyncio.to_thread(declare_dead_letters, self.settings, *self.queues)
+            self._declared = True
+        if self._amqp is None:
+            self._amqp = await aio_pika.connect_robust(
+                self.settings.amqp_url, timeout=self.settings.publish_timeout_s
+            )
+        failed = 0
+        async with self._amqp.channel() as channel:
+            for queue in self.queues:
+                dead = await channel.get_queue(DeadLetters.of(queue).recovery, ensure=False)
+                for _ in range(BATCH):
+                    message = await dead.get(no_ack=False, fail=False)
+                    if message is None:
+                        break
+                    headers = dict(message.headers or {})
+                    job_id = job_id_of(headers)
+                    if job_id is not None:
+                        try:
+                            failed += await self._mark_failed(job_id, headers)
+                        except Exception:
+                            await message.nack(requeue=True)  # the database is not back yet
+                            raise
+                    await message.ack()  # no job to fail (poison): the kept copy remains
+        return failed
+
+    async def _mark_failed(self, job_id: UUID, headers: dict[str, Any]) -> int:
+        async with self.sessionmaker() as session:
+            marked = await session.scalar(
+                update(Job)
+                .where(Job.id == job_id, Job.status.in_(UNFINISHED))
+                .values(
+                    status=JobStatus.failed,
+                    error=dead_letter_error(headers, self.settings),
+                    finished_at=func.clock_timestamp(),
+                )
+                .returning(Job.id)
+            )
+            await session.commit()
+        if marked is not None:
+            log.warning("recovery: job %s dead-lettered; marked failed", job_id)
+        return int(marked is not None)
+
+    async def close(self) -> None:
+        if self._amqp is not None:
+            with suppress(Exception):
+                await self._amqp.close()

@@ -1,0 +1,56 @@
+"""Nothing waits forever: a row an API process left `publishing` (killed between
+commit and publish) is published again by the recovery and runs, once."""
+
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.contract import Backend, JobStatus
+from core.models import Job
+from core.settings import Settings
+from tests.helpers import amqp, api
+from tests.helpers.workers import wait_finished, worker
+
+pytestmark = pytest.mark.usefixtures("empty_queues")
+
+
+async def left_publishing(session: AsyncSession, backend: Backend, age_s: float) -> Job:
+    """The row an API killed after its commit leaves: no message behind it."""
+    job = Job(
+        id=uuid4(),
+        backend=backend.value,
+        task="sales_report",
+        status=JobStatus.publishing,
+        attempts=0,
+        payload={"window_minutes": 60, "top": 5},
+        enqueued_at=await session.scalar(select(func.clock_timestamp() - timedelta(seconds=age_s))),
+    )
+    session.add(job)
+    await session.commit()
+    return job
+
+
+@pytest.mark.parametrize("backend", list(Backend))
+async def test_a_row_left_publishing_is_published_again_and_runs_once(
+    backend: Backend,
+    settings: Settings,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    stale = await left_publishing(session, backend, age_s=settings.outbox_grace_s + 5)
+    fresh = await left_publishing(session, backend, age_s=1)  # a live API may be on it
+    queue = settings.queue_for(backend)
+    async with api.running(settings) as (app, _):
+        swept = await app.state.recovery.once()
+        assert (swept.republished, swept.errors) == (1, [])
+        assert await amqp.depth(settings, queue) == 1
+        async with worker(settings, backend):
+            [job] = await wait_finished(sessionmaker, [stale.id])
+    assert (job.status, job.attempts, job.publishes, job.duplicate_deliveries) == ("done", 1, 2, 0)
+    await session.refresh(fresh)
+    assert (fresh.status, fresh.publishes) == (JobStatus.publishing, 1)
+    await session.delete(fresh)  # or it turns stale under later tests' recovery passes
+    await session.commit()
