@@ -24,6 +24,7 @@ from bench.results import (
 )
 
 CPU_FLAG = 90.0  # % of one core: Locust or the API above this is the bottleneck
+EXTERNAL_TASKS = {"fetch_rates"}  # tasks that call the external (stub) service
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -150,6 +151,15 @@ def _fault(cell: dict[str, Any], jobs: list[dict[str, str]], rejected: int) -> F
     )
 
 
+def _external_repeats(cell_dir: Path, jobs: list[dict[str, str]]) -> int | None:
+    """External calls beyond one per job, for the cell's jobs that make one."""
+    calling = {j["id"] for j in jobs if j["task"] in EXTERNAL_TASKS}
+    calls = _rows(cell_dir / "calls.csv")
+    if not calling or not calls:
+        return None
+    return stats.count_repeats(int(r["calls"]) for r in calls if r["id"] in calling)
+
+
 def analyse_cell(cell_dir: Path) -> CellResult:
     cell = json.loads((cell_dir / "cell.json").read_text())
     rows = _rows(cell_dir / "jobs.csv")
@@ -170,7 +180,7 @@ def analyse_cell(cell_dir: Path) -> CellResult:
     def ms(a: str, b: str) -> list[float]:
         return [(float(j[b]) - float(j[a])) * 1000 for j in measured]
 
-    service = ms("started", "finished")
+    service = ms("started", "finished")  # the last attempt
     median_service = statistics.median(service) if service else None
     slots = cell["processes"] * (cell["slots"] if cell["backend"] == "taskiq" else 1)
     slots_bound = slots / (median_service / 1000) if median_service else None
@@ -197,12 +207,15 @@ def analyse_cell(cell_dir: Path) -> CellResult:
         completed=len(done),
         failed=sum(1 for j in jobs if j["status"] == "failed"),
         lost=lost,
-        duplicates=cell.get("duplicates", 0),
         redelivered=sum(1 for j in jobs if int(j["attempts"]) > 1),
+        duplicate_deliveries=sum(int(j["duplicate_deliveries"]) for j in jobs),
+        republished=sum(1 for j in jobs if int(j["publishes"]) > 1),
+        external_repeats=_external_repeats(cell_dir, jobs),
         throughput=round(throughput, 3),
         offered=cell.get("offered"),
+        message_bytes=(cell.get("message") or {}).get("body_bytes"),
         e2e_ms=stats.percentiles(ms("enqueued", "finished")),
-        queue_wait_ms=stats.percentiles(ms("enqueued", "started")),
+        queue_wait_ms=stats.percentiles(ms("enqueued", "first_started")),
         service_ms=stats.percentiles(service),
         bound=Bound(
             slots=slots,
@@ -246,7 +259,7 @@ def group(cells: list[CellResult]) -> tuple[list[Group], list[Comparison]]:
                 ),
                 failed=sum(c.failed for c in reps),
                 lost=sum(c.lost for c in reps),
-                duplicates=sum(c.duplicates for c in reps),
+                duplicate_deliveries=sum(c.duplicate_deliveries for c in reps),
                 invalid_reps=sum(1 for c in reps if not c.valid),
             )
         )

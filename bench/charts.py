@@ -25,7 +25,7 @@ from bench.results import CellResult, Group, Interval
 MODEL_ORDER = {"drain": 0, "closed": 1, "open": 2}
 COMPONENTS = ("api", "workers", "rabbitmq", "postgres", "locust", "stub")
 VARIANT_COLOURS = {
-    "celery-runner": "#1f77b4",
+    "celery": "#1f77b4",
     "celery-naive": "#9467bd",
     "celery-asyncio_run": "#8c564b",
     "taskiq": "#ff7f0e",

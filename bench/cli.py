@@ -13,6 +13,7 @@ from rich.table import Table
 
 from bench import analysis, report
 from bench.faults import FAULTS
+from bench.jobsdb import JobsDB
 from bench.ledger import environment, fairness_ledger
 from bench.orchestrator import Runner, Target, plan
 from bench.processes import managed
@@ -40,9 +41,7 @@ def _check(values: tuple[str, ...] | None, allowed: tuple[str, ...] | list[str],
 @app.command()
 def run(
     profile: Annotated[str, typer.Argument(help="quick | full | tiny")] = "quick",
-    variants: Annotated[
-        str | None, typer.Option(help="comma list, e.g. celery-runner,taskiq")
-    ] = None,
+    variants: Annotated[str | None, typer.Option(help="comma list, e.g. celery,taskiq")] = None,
     scenarios: Annotated[str | None, typer.Option(help="comma list of scenarios")] = None,
     models: Annotated[
         str | None, typer.Option(help="comma list: drain,closed,open, or none")
@@ -130,6 +129,14 @@ def run(
         "CELERY_TASK_EVENTS": "false",
         "STUB_URL": settings.stub_url,
     }
+    db = JobsDB(settings.database_url)
+    try:
+        db.check_schema()
+    except RuntimeError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        db.close()
     run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = results / run_id
     run_dir.mkdir(parents=True)
@@ -162,6 +169,7 @@ def run(
 
     summary = build_summary(run_dir, prof.name, started, time.monotonic() - t0)
     summary.ledger = fairness_ledger(settings, prof)
+    summary.ledger["message_body_bytes"] = message_sizes(summary)
     summary.environment = environment(settings)
     save(summary, run_dir)
     finish(run_dir, summary)
@@ -181,6 +189,12 @@ def build_summary(run_dir: Path, profile: str, started: str, wall_s: float) -> S
         groups=groups,
         comparisons=comparisons,
     )
+
+
+def message_sizes(summary: Summary) -> dict[str, int] | str:
+    """Body size of a job message per backend, as taken off the queue in drain cells."""
+    sizes = {c.backend: c.message_bytes for c in summary.cells if c.message_bytes is not None}
+    return sizes or "not measured (no drain cell)"
 
 
 def finish(run_dir: Path, summary: Summary) -> None:

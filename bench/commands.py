@@ -4,6 +4,12 @@ the same as the Makefile's targets (tests check that)."""
 import sys
 
 PY = sys.executable
+# Celery app per variant: the recommended bridge, or one we only measure.
+CELERY_APPS = {
+    "celery": "workers_celery",
+    "celery-naive": "workers_celery.variants.naive",
+    "celery-asyncio_run": "workers_celery.variants.asyncio_run",
+}
 
 
 def stub(port: int) -> list[str]:
@@ -17,24 +23,31 @@ def api(port: int) -> list[str]:
     ]
 
 
-def celery_worker(processes: int, pool: str | None = None, events: bool = True) -> list[str]:
-    cmd = [PY, "-m", "celery", "-A", "workers_celery", "worker", "--loglevel=INFO"]
+def celery_worker(
+    processes: int,
+    pool: str | None = None,
+    events: bool = True,
+    app: str = "workers_celery",
+    loglevel: str = "INFO",
+) -> list[str]:
+    cmd = [PY, "-m", "celery", "-A", app, "worker", f"--loglevel={loglevel}"]
     cmd += [f"--concurrency={processes}"] + (["-E"] if events else [])
     return cmd + ([f"--pool={pool}"] if pool else [])
 
 
-def taskiq_worker(processes: int, slots: int) -> list[str]:
+def taskiq_worker(processes: int, slots: int, loglevel: str = "INFO") -> list[str]:
     return [
         *(PY, "-m", "taskiq", "worker", "workers_taskiq.broker:broker", "workers_taskiq.tasks"),
         *("--workers", str(processes), "--max-async-tasks", str(slots)),
-        *("--ack-type", "when_executed"),
+        *("--ack-type", "when_executed", "--log-level", loglevel),
     ]
 
 
-def worker(backend: str, processes: int, slots: int, events: bool = True) -> list[str]:
-    if backend == "celery":
-        return celery_worker(processes, events=events)
-    return taskiq_worker(processes, slots)
+def worker(variant: str, processes: int, slots: int) -> list[str]:
+    """A benchmark worker: task events off, both libraries logging at WARNING."""
+    if variant == "taskiq":
+        return taskiq_worker(processes, slots, loglevel="WARNING")
+    return celery_worker(processes, events=False, app=CELERY_APPS[variant], loglevel="WARNING")
 
 
 def locust(

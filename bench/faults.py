@@ -19,19 +19,29 @@ from sqlalchemy import text
 
 from bench.jobsdb import JobsDB
 from bench.processes import Processes
+from core.contract import Backend
 from core.db import WORKER_ROLE
 from core.settings import Settings
 
-FAULTS = ("worker-kill", "worker-kill-parent", "broker-drop", "db-drop", "graceful-stop", "poison")
+FAULTS = (
+    "worker-kill",
+    "worker-kill-parent",
+    "broker-drop",
+    "db-drop",
+    "graceful-stop",
+    "poison",
+    "api-kill",
+)
 
 
 @dataclass
 class FaultContext:
-    backend: str
+    backend: Backend
     procs: Processes
     settings: Settings
     db: JobsDB
     restart_workers: Callable[[], None]
+    restart_api: Callable[[], None]
     notes: list[str]
 
 
@@ -60,7 +70,7 @@ def worker_kill_parent(ctx: FaultContext) -> None:
 
 
 def graceful_stop(ctx: FaultContext) -> None:
-    """SIGTERM to the worker (what `docker stop` and systemd send), then restart."""
+    """SIGTERM to the worker's main process (what `docker stop` sends), then restart."""
     started = time.monotonic()
     ctx.procs.stop("workers", timeout=60)
     ctx.notes.append(f"SIGTERM; worker exited after {time.monotonic() - started:.1f}s; restarted")
@@ -92,11 +102,21 @@ def db_drop(ctx: FaultContext) -> None:
     ctx.notes.append(f"pg_terminate_backend on {killed} worker connection(s)")
 
 
-def poison_messages(settings: Settings, backend: str) -> int:
+def api_kill(ctx: FaultContext) -> None:
+    """SIGKILL the API mid-load (rows committed but not yet published are left
+    `publishing`), then restart it as a supervisor would; its recovery publishes them."""
+    pid = ctx.procs.running["api"].pid
+    os.kill(pid, signal.SIGKILL)
+    left = ctx.db.count_status("publishing")
+    ctx.notes.append(f"SIGKILL API pid {pid} with {left} row(s) publishing; API restarted")
+    ctx.restart_api()
+
+
+def poison_messages(settings: Settings, backend: Backend) -> int:
     """Publish malformed and unknown-task messages straight onto the backend's queue."""
     with Connection(settings.amqp_url, connect_timeout=5) as conn:
         producer = conn.Producer()
-        if backend == "celery":
+        if backend is Backend.celery:
             queue = settings.celery_queue
             bad = [
                 # Celery protocol 2 headers, but a task no worker knows.
@@ -140,4 +160,5 @@ INJECT: dict[str, Callable[[FaultContext], None]] = {
     "db-drop": db_drop,
     "graceful-stop": graceful_stop,
     "poison": poison,
+    "api-kill": api_kill,
 }

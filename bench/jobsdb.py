@@ -3,10 +3,26 @@
 import csv
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, bindparam, create_engine, text
 from sqlalchemy.engine import make_url
 
-COLUMNS = ["id", "task", "status", "attempts", "enqueued", "started", "finished", "error"]
+from core.contract import UNFINISHED
+
+COLUMNS = [
+    "id",
+    "task",
+    "status",
+    "attempts",
+    "duplicate_deliveries",
+    "publishes",
+    "enqueued",
+    "first_started",
+    "started",
+    "finished",
+    "error",
+]
 
 
 class JobsDB:
@@ -20,9 +36,30 @@ class JobsDB:
             return float(c.scalar(text("SELECT extract(epoch FROM clock_timestamp())")))
 
     def unfinished(self, run_id: str) -> int:
-        sql = "SELECT count(*) FROM jobs WHERE run_id = :r AND status IN ('queued', 'running')"
+        sql = "SELECT count(*) FROM jobs WHERE run_id = :r AND status IN :unfinished"
         with self.engine.connect() as c:
-            return int(c.scalar(text(sql), {"r": run_id}) or 0)
+            stmt = text(sql).bindparams(bindparam("unfinished", expanding=True))
+            return int(c.scalar(stmt, {"r": run_id, "unfinished": list(UNFINISHED)}) or 0)
+
+    def check_schema(self) -> None:
+        """Fail early, with the fix, when the database is behind this checkout."""
+        head = ScriptDirectory.from_config(Config("alembic.ini")).get_current_head()
+        try:
+            with self.engine.connect() as c:
+                current = c.scalar(text("SELECT version_num FROM alembic_version"))
+        except Exception as exc:
+            msg = f"cannot read the schema version ({exc}); run `make migrate`"
+            raise RuntimeError(msg) from exc
+        if current != head:
+            raise RuntimeError(
+                f"the database is at migration {current}, this checkout needs {head}: "
+                "run `make migrate` (DATABASE_URL)"
+            )
+
+    def count_status(self, status: str) -> int:
+        with self.engine.connect() as c:
+            sql = text("SELECT count(*) FROM jobs WHERE status = :s")
+            return int(c.scalar(sql, {"s": status}) or 0)
 
     def reset(self) -> None:
         """Empty the job tables, so every run starts from the same data (sales_report's
@@ -30,22 +67,14 @@ class JobsDB:
         with self.engine.begin() as c:
             c.execute(text("TRUNCATE jobs, order_items, orders, sales_summary, invoices"))
 
-    def duplicates(self, run_id: str) -> int:
-        """Effects stored more than once for one job (orders and invoices)."""
+    def export(self, run_id: str, path: Path) -> list[str]:
+        """Write the run's per-job rows (times in epoch seconds, Postgres clock) to CSV;
+        return the job ids."""
         sql = """
-            SELECT (SELECT count(*) - count(DISTINCT o.job_id) FROM orders o
-                     JOIN jobs j ON j.id = o.job_id WHERE j.run_id = :r)
-                 + (SELECT count(*) - count(DISTINCT i.job_id) FROM invoices i
-                     JOIN jobs j ON j.id = i.job_id WHERE j.run_id = :r)"""
-        with self.engine.connect() as c:
-            return int(c.scalar(text(sql), {"r": run_id}) or 0)
-
-    def export(self, run_id: str, path: Path) -> int:
-        """Write the run's per-job timings (epoch seconds, Postgres clock) to CSV."""
-        sql = """
-            SELECT id, task, status, attempts,
-                   extract(epoch FROM enqueued_at), extract(epoch FROM started_at),
-                   extract(epoch FROM finished_at), left(error, 200)
+            SELECT id, task, status, attempts, duplicate_deliveries, publishes,
+                   extract(epoch FROM enqueued_at), extract(epoch FROM first_started_at),
+                   extract(epoch FROM started_at), extract(epoch FROM finished_at),
+                   left(error, 200)
             FROM jobs WHERE run_id = :r ORDER BY enqueued_at"""
         with self.engine.connect() as c:
             rows = c.execute(text(sql), {"r": run_id}).all()
@@ -53,7 +82,7 @@ class JobsDB:
             w = csv.writer(f)
             w.writerow(COLUMNS)
             w.writerows(rows)
-        return len(rows)
+        return [str(r[0]) for r in rows]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -16,7 +16,9 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
     """Every setting that must match between the backends, as used."""
     return {
         "broker": "the same RabbitMQ for both",
-        "queue_type": settings.queue_type,
+        "queues": f"quorum, x-delivery-limit={settings.delivery_limit}, dead letters to a "
+        "fanout exchange (kept queue + recovery queue)",
+        "message": "task name + job id only; the payload is read from the jobs row",
         "serializer": "json (both)",
         "result_backend": "none (results live in the jobs table)",
         "acknowledgement": "late: Celery task_acks_late + task_reject_on_worker_lost; "
@@ -25,13 +27,16 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
         f"backoff {settings.retry_backoff_s}s doubling to {settings.retry_backoff_max_s}s",
         "worker_processes": settings.worker_processes,
         "celery_pool": f"prefork, concurrency={settings.worker_processes} (one task per process)",
+        "celery_failed_tasks": "rejected, dead-lettered (task_acks_on_failure_or_timeout=False)",
         "celery_prefetch_multiplier": settings.celery_prefetch_multiplier,
         "celery_task_events": "off during the benchmark (Flower only)",
         "taskiq_max_async_tasks": settings.worker_slots,
         "taskiq_qos": settings.worker_slots,
         "db_pool_per_process": f"pool_size={settings.db_pool_size}, "
         f"max_overflow={settings.db_max_overflow}",
-        "celery_bridges": "runner unless the variant says naive / asyncio_run",
+        "celery_bridge": "one event loop per worker process (workers_celery/bridge.py) unless "
+        "the variant says naive / asyncio_run (workers_celery/variants/)",
+        "worker_log_level": "WARNING for both",
         "api": "one uvicorn process, shared by both backends",
         "warmup_s": profile.warmup_s,
         "measured_s": profile.duration_s,

@@ -4,6 +4,7 @@ One cell = one variant x scenario x model x load x repetition. Repetitions are
 interleaved across variants (A B A B) so slow drift of the host hits both alike.
 """
 
+import csv
 import json
 import os
 import random
@@ -23,11 +24,14 @@ from bench import commands, faults
 from bench.jobsdb import JobsDB
 from bench.processes import Processes, wait_http
 from bench.sampler import Sampler
-from bench.scenarios import FAULT_SCENARIO, SCENARIOS, Profile, split_variant
+from bench.scenarios import FAULT_HOLD_MS, FAULT_SCENARIO, SCENARIOS, Profile, backend_of
+from core.brokers import DeadLetters
+from core.contract import Backend
 from core.settings import Settings
 
 PREFILL_CHUNK = 500
 DRAIN_LIMIT_S = 180.0
+API_KILL_PUBLISH_DELAY_MS = 100
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,8 @@ class Cell:
     fault: str | None = None
 
     @property
-    def backend(self) -> str:
-        return split_variant(self.variant)[0]
+    def backend(self) -> Backend:
+        return backend_of(self.variant)
 
 
 def plan(profile: Profile) -> list[Cell]:
@@ -65,7 +69,7 @@ def plan(profile: Profile) -> list[Cell]:
                     for variant in profile.variants:
                         cells.append(Cell(len(cells), variant, name, model, load, rep))
     # Faults test the patterns to copy: the runner bridge and Taskiq.
-    fault_variants = [v for v in profile.variants if v in ("celery-runner", "taskiq")]
+    fault_variants = [v for v in profile.variants if v in ("celery", "taskiq")]
     for fault in profile.faults:
         for variant in fault_variants or profile.variants:
             cells.append(
@@ -104,27 +108,37 @@ class Runner:
                         "or drive it with --external"
                     )
         self.db.reset()
+        self.queues("delete")  # declared afresh, with this version's arguments
         self.procs.start("stub", commands.stub(self.target.stub_port))
         wait_http(self.settings.stub_url + "/health", self.procs, "stub")
-        self.procs.start("api", commands.api(self.target.api_port))
+        self.start_api()
+
+    def start_api(self, env: dict[str, str] | None = None) -> None:
+        self.procs.start("api", commands.api(self.target.api_port), env)
         wait_http(f"{self.target.api_url}/health", self.procs, "api")
 
-    def purge(self) -> None:
+    def restart_api(self, env: dict[str, str] | None = None) -> None:
+        self.procs.stop("api")
+        self.start_api(env)
+
+    def queues(self, action: str) -> None:
+        """Purge (or delete) both backends' queues and their dead-letter queues."""
         with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
-            for base in (self.settings.celery_queue, self.settings.taskiq_queue):
-                for queue in (base, f"{base}.dead_letter"):
+            for backend in Backend:
+                base = self.settings.queue_for(backend)
+                dead = DeadLetters.of(base)
+                for queue in (base, dead.kept, dead.recovery):
                     channel = conn.channel()
-                    with suppress(Exception):  # not declared yet: nothing to purge
-                        channel.queue_purge(queue)  # type: ignore[attr-defined]
+                    with suppress(Exception):  # not declared yet: nothing to do
+                        getattr(channel, f"queue_{action}")(queue)
 
     # -- workers ---------------------------------------------------------------------
     def start_worker(self, cell: Cell) -> None:
         if self.target.external:
             return  # the deployment's own workers are running
-        backend, bridge = split_variant(cell.variant)
-        env = {"CELERY_BRIDGE": bridge or "runner", "CELERY_TASK_EVENTS": "false"}
+        env = {"TEST_HOLD_MS": str(FAULT_HOLD_MS if cell.fault else 0)}
         cmd = commands.worker(
-            backend, self.settings.worker_processes, self.settings.worker_slots, events=False
+            cell.variant, self.settings.worker_processes, self.settings.worker_slots
         )
         self.procs.start("workers", cmd, env)
 
@@ -214,7 +228,9 @@ class Runner:
             self.start_worker(cell)
             self.wait_consuming(cell)
 
-        ctx = faults.FaultContext(cell.backend, self.procs, self.settings, self.db, restart, notes)
+        ctx = faults.FaultContext(
+            cell.backend, self.procs, self.settings, self.db, restart, self.restart_api, notes
+        )
         delay = self.profile.warmup_s + self.profile.fault_duration_s / 3
 
         def strike() -> None:
@@ -235,7 +251,10 @@ class Runner:
         queue = self.settings.queue_for(cell.backend)
         state = {}
         with Connection(self.settings.amqp_url, connect_timeout=5) as conn:
-            for key, name in (("left_in_queue", queue), ("dead_lettered", f"{queue}.dead_letter")):
+            for key, name in (
+                ("left_in_queue", queue),
+                ("dead_lettered", DeadLetters.of(queue).kept),
+            ):
                 try:
                     _, depth, consumers = conn.channel().queue_declare(name, passive=True)  # type: ignore[attr-defined]
                 except Exception:
@@ -251,12 +270,17 @@ class Runner:
         cell_dir = self.run_dir / "cells" / run_id
         cell_dir.mkdir(parents=True, exist_ok=True)
         queue = self.settings.queue_for(cell.backend)
-        self.purge()
+        self.queues("purge")
+        self.stub_calls(reset=True)
         marks: dict[str, Any] = {}
+        if cell.fault == "api-kill":  # widen commit -> publish, so the kill finds rows there
+            self.restart_api({"TEST_PUBLISH_DELAY_MS": str(API_KILL_PUBLISH_DELAY_MS)})
+            marks["api_publish_delay_ms"] = API_KILL_PUBLISH_DELAY_MS
         try:
             if cell.model == "drain":
                 on_phase("prefill")
                 self.prefill(cell, run_id)
+                marks["message"] = peek_message(self.settings.amqp_url, queue)
             else:
                 on_phase("start workers")
                 self.start_worker(cell)
@@ -281,8 +305,12 @@ class Runner:
                     marks.update(self.queue_state(cell))
         finally:
             self.stop_worker()
-        marks["duplicates"] = self.db.duplicates(run_id)
-        self.db.export(run_id, cell_dir / "jobs.csv")
+            if cell.fault == "api-kill":
+                self.restart_api()
+        ids = self.db.export(run_id, cell_dir / "jobs.csv")
+        calls = self.stub_calls()
+        if calls is not None:
+            save_calls(cell_dir / "calls.csv", {i: calls.get(i, 0) for i in ids})
         spec = {
             **asdict(cell),
             "cell_id": run_id,
@@ -295,6 +323,19 @@ class Runner:
         }
         (cell_dir / "cell.json").write_text(json.dumps(spec, indent=2))
         return cell_dir
+
+    def stub_calls(self, reset: bool = False) -> dict[str, int] | None:
+        """Calls the external (stub) service received per job id; None if unreachable."""
+        try:
+            url = f"{self.settings.stub_url}/calls"
+            if reset:
+                httpx.delete(url, timeout=10).raise_for_status()
+                return None
+            body = httpx.get(url, timeout=30).raise_for_status().json()
+        except httpx.HTTPError:
+            return None
+        calls: dict[str, int] = body["calls"]
+        return calls
 
     def component_pids(self) -> dict[str, list[int]]:
         """Root pids per component; Locust master and its workers count as one."""
@@ -311,3 +352,23 @@ class Runner:
 
 def _cpus() -> int:
     return os.cpu_count() or 1
+
+
+def peek_message(amqp_url: str, queue: str) -> dict[str, Any] | None:
+    """The first message of a backlog as RabbitMQ holds it: body size and the task's
+    arguments. Returned to the queue (its delivery count goes up by one)."""
+    with Connection(amqp_url, connect_timeout=5) as conn:
+        channel = conn.channel()
+        message = channel.basic_get(queue, no_ack=False)  # type: ignore[attr-defined]
+        if message is None:
+            return None
+        body = message.body if isinstance(message.body, bytes) else message.body.encode()
+        channel.basic_reject(message.delivery_tag, requeue=True)  # type: ignore[attr-defined]
+    return {"body_bytes": len(body), "body": body.decode(errors="replace")[:500]}
+
+
+def save_calls(path: Path, calls: dict[str, int]) -> None:
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "calls"])
+        w.writerows(sorted(calls.items()))

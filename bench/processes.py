@@ -57,11 +57,12 @@ class Processes:
 
 
 def stop_group(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """SIGTERM the process group, SIGKILL it after `timeout`; then SIGKILL whatever
-    of the group survived its parent."""
+    """SIGTERM the main process only, as `docker stop` does (Celery's children must not
+    get it: its parent runs the warm shutdown); SIGKILL the group after `timeout`, and
+    whatever of the group survived its parent."""
     if proc.poll() is None:
         try:
-            os.killpg(proc.pid, signal.SIGTERM)
+            proc.send_signal(signal.SIGTERM)
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)

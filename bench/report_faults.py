@@ -13,8 +13,10 @@ HEADERS = [
     "completed",
     "failed",
     "lost",
-    "duplicated",
     "re-run",
+    "re-run without effect",
+    "external calls repeated",
+    "republished",
     "503 at API",
     "recovery s",
     "dead-lettered",
@@ -24,7 +26,7 @@ HEADERS = [
 ]
 # Settings that decide delivery, quoted from the ledger next to the table.
 DELIVERY_KEYS = (
-    "queue_type",
+    "queues",
     "acknowledgement",
     "retry_policy",
     "celery_prefetch_multiplier",
@@ -36,9 +38,16 @@ LIBRARY_FACTS = [
     "warning). No setting dead-letters them; tests/e2e/test_poison.py pins this.",
     "A message naming an unknown task: Celery rejects it, so it lands in the dead-letter queue "
     "we configure (<queue>.dead_letter); Taskiq acknowledges and drops it with a warning.",
-    "Both are at-least-once: a job in flight when its worker dies is delivered again. The jobs "
-    "table counts that as a re-run; effects stay single because the job's writes and its 'done' "
-    "commit together and orders/invoices are unique per job.",
+    "Both are at-least-once: a job in flight when its worker dies is delivered again (re-run). "
+    "Database effects cannot double: a job's writes commit with its 'done', only while the row "
+    "still says running; a delivery that finds the job finished rolls back and is counted as "
+    "'re-run without effect'. An external call made before the crash is made again: the stub "
+    "counts calls per job id (sent as Idempotency-Key), beyond one per job they are 'external "
+    "calls repeated'.",
+    "A message returned to its queue more than DELIVERY_LIMIT times (crashes, hand-backs while "
+    "the database is down) is dead-lettered by RabbitMQ (quorum x-delivery-limit); the API's "
+    "recovery marks its job failed. Rows an API process left 'publishing' (killed between "
+    "commit and publish) are published again by the recovery: 'republished'.",
 ]
 
 
@@ -58,8 +67,10 @@ def row(c: CellResult) -> list[str]:
         str(c.completed),
         str(c.failed),
         str(c.lost),
-        str(c.duplicates),
         str(c.redelivered),
+        str(c.duplicate_deliveries),
+        "n/a" if c.external_repeats is None else str(c.external_repeats),
+        str(c.republished),
         str(f.rejected_at_api),
         recovery,
         str(f.dead_lettered),
@@ -78,12 +89,15 @@ def fault_blocks(summary: Summary) -> list[Block]:
     return [
         Heading(2, "Delivery under faults"),
         Para(
-            "Each fault strikes a third of the way into a steady open-model load of slow_order "
-            "(price_order holding its transaction 200 ms, so jobs are always in flight). "
+            "Each fault strikes a third of the way into a steady open-model load of fault_mix "
+            "(price_order and fetch_rates, each holding its transaction 200 ms before 'done' "
+            "through the TEST_HOLD_MS hook, so jobs are always in flight). "
             "Counts come from the jobs table after the drain. Accepted excludes requests the API "
             "refused with 503 (their rows say failed, nothing was queued). Re-run = jobs with "
-            "more than one attempt; recovery = from the fault to the first completion of a job "
-            "that started after it."
+            "more than one attempt; re-run without effect = deliveries that found their job "
+            "finished; external calls repeated = calls beyond one per job at the external "
+            "service; republished = jobs the recovery published again; recovery = from the "
+            "fault to the first completion of a job that started after it."
         ),
         Para(
             "Lost in all fault cells: "

@@ -78,14 +78,14 @@ def how_to_read(run: Run) -> list[Block]:
             f"Median end-to-end latency (Taskiq / Celery): clearly lower for Taskiq in {lower}, "
             f"clearly higher in {higher}, overlapping in {len(lat) - lower - higher} of {len(lat)}."
         )
-    trouble = [g for g in run.s.groups if g.failed or g.lost or g.duplicates]
+    trouble = [g for g in run.s.groups if g.failed or g.lost or g.duplicate_deliveries]
     for g in sorted(trouble, key=lambda g: (g.scenario, *group_key(g.model, g.load), g.variant)):
         items.append(
             f"{g.variant} at {g.scenario} {load_label(g.model, g.load)}: {g.failed} "
-            f"failed, {g.lost} lost, {g.duplicates} duplicated jobs."
+            f"failed, {g.lost} lost, {g.duplicate_deliveries} deliveries of finished jobs."
         )
     if run.s.groups and not trouble:
-        items.append("No job failed, was lost or ran twice in any group.")
+        items.append("No job failed or was lost, and no delivery found its job finished.")
     invalid = [c for c in run.s.cells if not c.valid]
     if invalid:
         was = "was" if len(invalid) == 1 else "were"

@@ -152,7 +152,11 @@ def verdict_tables(run: Run) -> list[Block]:
         for model in models:
             headers = ["scenario", "model", "load", "reps"]
             for v in run.variants:
-                headers += [f"{v} jobs/s", f"{v} e2e p50 / p99 ms", f"{v} failed/lost/dup"]
+                headers += [
+                    f"{v} jobs/s",
+                    f"{v} e2e p50 / p99 ms",
+                    f"{v} failed/lost/dup. deliveries",
+                ]
             for b in run.baselines:
                 headers += [f"taskiq / {b} jobs/s", f"verdict vs {b}"]
             rows = []
@@ -167,7 +171,7 @@ def verdict_tables(run: Run) -> list[Block]:
                     row += [
                         interval(g.throughput),
                         f"{num(g.e2e_p50.median)} / {num(g.e2e_p99.median)}",
-                        f"{g.failed}/{g.lost}/{g.duplicates}",
+                        f"{g.failed}/{g.lost}/{g.duplicate_deliveries}",
                     ]
                 for b in run.baselines:
                     comp = run.comparisons.get((*key, b))

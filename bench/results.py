@@ -79,7 +79,7 @@ class FaultFigures(BaseModel):
 
 class CellResult(BaseModel):
     cell_id: str
-    variant: str  # "celery-runner", "celery-naive", "celery-asyncio_run", "taskiq"
+    variant: str  # "celery", "celery-naive", "celery-asyncio_run", "taskiq"
     backend: str
     scenario: str
     task: str
@@ -91,10 +91,15 @@ class CellResult(BaseModel):
     completed: int
     failed: int
     lost: int  # accepted, never finished by the end of the drain
-    duplicates: int  # effects recorded more than once for one job
-    redelivered: int  # jobs with attempts > 1
+    redelivered: int  # jobs with attempts > 1 (re-run)
+    duplicate_deliveries: int  # deliveries that found their job finished: re-run without effect
+    republished: int  # jobs whose message the API's recovery published again
+    # Calls beyond one per job that the external service received (None: no job of the
+    # cell calls it, or the stub was not reachable).
+    external_repeats: int | None = None
     throughput: float  # completions/s over the steady window
     offered: float | None = None  # open model: arrival rate asked for
+    message_bytes: int | None = None  # body of one job message, taken off the queue
     e2e_ms: Percentiles
     queue_wait_ms: Percentiles
     service_ms: Percentiles
@@ -120,7 +125,7 @@ class Group(BaseModel):
     e2e_p99: Interval
     failed: int
     lost: int
-    duplicates: int
+    duplicate_deliveries: int
     invalid_reps: int
 
 

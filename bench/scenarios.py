@@ -3,8 +3,10 @@ per-model defaults; a profile is a matrix of variants x scenarios x models."""
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from core.contract import Backend
 
 PayloadGen = Callable[[random.Random], tuple[str, dict[str, Any]]]
 SKUS = [f"SKU-{n:03d}" for n in range(40)]
@@ -29,10 +31,13 @@ def render_invoice(rng: random.Random) -> tuple[str, dict[str, Any]]:
     return "render_invoice", {"lines": 40, "rounds": 20_000}
 
 
-def slow_order(rng: random.Random) -> tuple[str, dict[str, Any]]:
-    """price_order holding its transaction 200 ms: faults always find jobs in flight."""
-    task, payload = price_order(rng)
-    return task, {**payload, "hold_ms": 200}
+def fault_mix(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    """price_order and fetch_rates (50 ms call) alternating; the fault cells' workers
+    hold every transaction 200 ms (TEST_HOLD_MS), so faults find jobs in flight, and
+    a redelivered fetch_rates repeats its external call."""
+    if rng.random() < 0.5:
+        return price_order(rng)
+    return "fetch_rates", {"symbols": ["USD", "GBP"], "latency_ms": 50}
 
 
 def mixed(rng: random.Random) -> tuple[str, dict[str, Any]]:
@@ -87,15 +92,21 @@ SCENARIOS: dict[str, Scenario] = {
             (10, 20, 40, 80),
         ),
         Scenario(
-            "slow_order", slow_order, "price_order, 200 ms transaction (faults)", 200, 8, (8,)
+            "fault_mix",
+            fault_mix,
+            "price_order + fetch_rates, 200 ms held transactions (faults)",
+            200,
+            8,
+            (8,),
         ),
         Scenario("mixed", mixed, "5:3:1:1 price/fetch/report/render", 800, 16, (20, 60, 120, 240)),
     ]
 }
 
-VARIANTS = ("celery-runner", "celery-naive", "celery-asyncio_run", "taskiq")
+VARIANTS = ("celery", "celery-naive", "celery-asyncio_run", "taskiq")
 MODELS = ("drain", "closed", "open")
-FAULT_SCENARIO = "slow_order"
+FAULT_SCENARIO = "fault_mix"
+FAULT_HOLD_MS = 200
 
 
 @dataclass(frozen=True)
@@ -111,10 +122,9 @@ class Profile:
     drain_scale: float = 1.0  # multiplies each scenario's drain_jobs
     users: tuple[int, ...] = ()  # closed-model users; empty: the scenario's default
     rates: tuple[float, ...] = ()  # open-model rates; empty: the scenario's defaults
-    faults: tuple[str, ...] = ()  # fault cells: slow_order at fault_rate, one fault each
+    faults: tuple[str, ...] = ()  # fault cells: fault_mix at fault_rate, one fault each
     fault_rate: float = 8.0  # jobs/s offered during a fault cell
     fault_duration_s: float = 15.0  # the fault strikes a third of the way in
-    notes: list[str] = field(default_factory=list)
 
 
 BASIC = ("price_order", "sales_report", "fetch_rates", "render_invoice")
@@ -124,7 +134,7 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "quick",
             "both backends, four tasks, drain + closed, one repetition (about 6 minutes)",
-            ("celery-runner", "taskiq"),
+            ("celery", "taskiq"),
             BASIC,
             ("drain", "closed"),
             drain_scale=0.5,
@@ -153,7 +163,7 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "tiny",
             "CI smoke: both backends, price_order drain + closed, one worker-kill",
-            ("celery-runner", "taskiq"),
+            ("celery", "taskiq"),
             ("price_order",),
             ("drain", "closed"),
             duration_s=3.0,
@@ -167,7 +177,6 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def split_variant(variant: str) -> tuple[str, str | None]:
-    """'celery-runner' -> ('celery', 'runner'); 'taskiq' -> ('taskiq', None)."""
-    backend, _, bridge = variant.partition("-")
-    return backend, bridge or None
+def backend_of(variant: str) -> Backend:
+    """'celery-naive' -> celery; 'taskiq' -> taskiq."""
+    return Backend(variant.partition("-")[0])

@@ -4,10 +4,10 @@ against small fixtures in tests/bench/test_stats.py."""
 import math
 import random
 import statistics
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from bench.results import Interval, Percentiles
+from core.contract import FINISHED
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -77,9 +77,9 @@ def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> 
 
 def count_lost(statuses: Iterable[str]) -> int:
     """Accepted jobs that never reached done or failed."""
-    return sum(1 for s in statuses if s not in ("done", "failed"))
+    return sum(1 for s in statuses if s not in FINISHED)
 
 
-def count_duplicates(effect_job_ids: Iterable[str]) -> int:
-    """Extra effects: every effect row beyond the first for the same job."""
-    return sum(n - 1 for n in Counter(effect_job_ids).values() if n > 1)
+def count_repeats(calls_per_job: Iterable[int]) -> int:
+    """Calls beyond the first, summed over jobs."""
+    return sum(n - 1 for n in calls_per_job if n > 1)

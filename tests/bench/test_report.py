@@ -23,25 +23,25 @@ from bench.results import (
     save,
 )
 
-VARIANTS = ("celery-runner", "taskiq")
+VARIANTS = ("celery", "taskiq")
 # (scenario, model, load) -> variant -> throughput per repetition (jobs/s)
 THROUGHPUT = {
-    ("price_order", "drain", 1500.0): {"celery-runner": [100.0, 110.0], "taskiq": [130.0, 150.0]},
-    ("price_order", "closed", 16.0): {"celery-runner": [80.0, 90.0], "taskiq": [78.0, 95.0]},
-    ("fetch_rates", "drain", 400.0): {"celery-runner": [150.0, 155.0], "taskiq": [118.0, 122.0]},
-    ("fetch_rates", "closed", 32.0): {"celery-runner": [150.0, 156.0], "taskiq": [300.0, 310.0]},
+    ("price_order", "drain", 1500.0): {"celery": [100.0, 110.0], "taskiq": [130.0, 150.0]},
+    ("price_order", "closed", 16.0): {"celery": [80.0, 90.0], "taskiq": [78.0, 95.0]},
+    ("fetch_rates", "drain", 400.0): {"celery": [150.0, 155.0], "taskiq": [118.0, 122.0]},
+    ("fetch_rates", "closed", 32.0): {"celery": [150.0, 156.0], "taskiq": [300.0, 310.0]},
 }
 # (scenario, variant) -> (worker slots, median service ms)
 SLOTS_SERVICE = {
-    ("price_order", "celery-runner"): (8, 60.0),
+    ("price_order", "celery"): (8, 60.0),
     ("price_order", "taskiq"): (16, 45.0),
-    ("fetch_rates", "celery-runner"): (16, 100.0),
+    ("fetch_rates", "celery"): (16, 100.0),
     ("fetch_rates", "taskiq"): (32, 100.0),
 }
 INVALID = ("fetch_rates", "closed", "taskiq", 1)
 INVALID_FLAG = "load generator CPU at 98% (saturated)"
 LEDGER: dict[str, object] = {
-    "queue_type": "quorum",
+    "queues": "quorum",
     "serializer": "json",
     "acks_late": True,
     "celery_prefetch_multiplier": 1,
@@ -59,7 +59,7 @@ def make_cell(scenario: str, model: str, load: float, variant: str, rep: int) ->
     bound = slots / (service / 1000)
     e2e = 1000.0 * (load if model == "drain" else 1.0) / thr / (2 if model == "drain" else 0.1)
     invalid = (scenario, model, variant, rep) == INVALID
-    failed = 2 if (scenario, model, variant) == ("fetch_rates", "closed", "celery-runner") else 0
+    failed = 2 if (scenario, model, variant) == ("fetch_rates", "closed", "celery") else 0
     window = 20.0
     return CellResult(
         cell_id=f"{scenario}-{model}-{load:g}-{variant}-r{rep}",
@@ -75,8 +75,9 @@ def make_cell(scenario: str, model: str, load: float, variant: str, rep: int) ->
         completed=int(thr * window),
         failed=failed,
         lost=0,
-        duplicates=0,
         redelivered=failed,
+        duplicate_deliveries=0,
+        republished=0,
         throughput=thr,
         e2e_ms=Percentiles(p50=e2e, p95=e2e * 1.8, p99=e2e * 2.5),
         queue_wait_ms=Percentiles(p50=e2e - service, p95=None, p99=None),
@@ -156,17 +157,17 @@ def make_summary() -> Summary:
                     e2e_p99=stats.median_interval([c.e2e_ms.p99 or 0.0 for c in mine]),
                     failed=sum(c.failed for c in mine),
                     lost=sum(c.lost for c in mine),
-                    duplicates=sum(c.duplicates for c in mine),
+                    duplicate_deliveries=sum(c.duplicate_deliveries for c in mine),
                     invalid_reps=sum(not c.valid for c in mine),
                 )
             )
-        celery, taskiq = of["celery-runner"], of["taskiq"]
+        celery, taskiq = of["celery"], of["taskiq"]
         comparisons.append(
             Comparison(
                 scenario=scenario,
                 model=model,
                 load=load,
-                baseline="celery-runner",
+                baseline="celery",
                 throughput_ratio=stats.paired_ratio(
                     [c.throughput for c in taskiq], [c.throughput for c in celery]
                 ),
@@ -286,7 +287,7 @@ def test_markdown_verdict_rows_carry_ratio_interval_and_verdict(
         row = md_row(md, scenario, model)
         comp = comparison(summary, scenario, model)
         assert row.endswith(f"| {report.ratio(comp.throughput_ratio)} | {word} |"), row
-    assert "taskiq / celery-runner jobs/s" in md and "verdict vs celery-runner" in md
+    assert "taskiq / celery jobs/s" in md and "verdict vs celery" in md
     # the no-clear-difference interval really contains 1.0
     close = comparison(summary, "price_order", "closed").throughput_ratio
     assert close.lo is not None and close.hi is not None
@@ -328,14 +329,12 @@ def test_markdown_header_names_run_profile_date_and_wall_time(rendered: tuple[st
 
 def test_bottleneck_names_the_group_at_its_slots_bound(rendered: tuple[str, str]) -> None:
     md, _ = rendered
-    # celery-runner fetch_rates closed: 150 and 156 jobs/s against 16 slots / 100 ms = 160 jobs/s
+    # celery fetch_rates closed: 150 and 156 jobs/s against 16 slots / 100 ms = 160 jobs/s
     row = next(
-        ln
-        for ln in md.splitlines()
-        if ln.startswith("| fetch_rates | closed 32 users | celery-runner |")
+        ln for ln in md.splitlines() if ln.startswith("| fetch_rates | closed 32 users | celery |")
     )
     assert "| worker slots |" in row
-    assert "celery-runner at 96% of its slots/latency bound (160 jobs/s = 16 slots / 100 ms)" in row
+    assert "celery at 96% of its slots/latency bound (160 jobs/s = 16 slots / 100 ms)" in row
 
 
 def test_locust_and_jobs_table_figures_are_labelled_apart(rendered: tuple[str, str]) -> None:
@@ -351,7 +350,7 @@ def test_locust_and_jobs_table_figures_are_labelled_apart(rendered: tuple[str, s
 
 def test_ledger_and_environment_list_every_key_and_value(rendered: tuple[str, str]) -> None:
     md, _ = rendered
-    assert "| queue_type | quorum |" in md and "| acks_late | true |" in md
+    assert "| queues | quorum |" in md and "| acks_late | true |" in md
     assert "| taskiq_qos | 32 |" in md and "| cpu_count | 2 |" in md
 
 
@@ -359,10 +358,8 @@ def test_how_to_read_is_generated_from_the_data(rendered: tuple[str, str]) -> No
     md, _ = rendered
     section = md.split("## How to read this", 1)[1].split("\n## ", 1)[0]
     assert "Taskiq faster in 2, Celery faster in 1, no clear difference in 1" in section
-    assert (
-        "Largest Celery lead: celery-runner" in section and "fetch_rates drain 400 jobs" in section
-    )
-    assert "celery-runner at fetch_rates closed 32 users: 4 failed, 0 lost" in section
+    assert "Largest Celery lead: celery" in section and "fetch_rates drain 400 jobs" in section
+    assert "celery at fetch_rates closed 32 users: 4 failed, 0 lost" in section
     assert "1 of 16 cells was marked invalid" in section
     assert "bound, where throughput is what the slots" in section
     assert "One 2-core host (this run: 2 CPUs)" in section

@@ -63,5 +63,5 @@ def test_paired_ratio() -> None:
 
 def test_lost_and_duplicates() -> None:
     assert stats.count_lost(["done", "failed", "queued", "running", "done"]) == 2
-    assert stats.count_duplicates(["a", "b", "a", "c", "a", "b"]) == 3  # a twice extra, b once
-    assert stats.count_duplicates([]) == 0
+    assert stats.count_repeats([1, 3, 0, 2]) == 3  # two extra calls, then one
+    assert stats.count_repeats([]) == 0
