@@ -12,7 +12,7 @@ help:
 	@echo "make bench          run the quick Celery-vs-Taskiq benchmark and print the report path"
 	@echo "make bench-full     every variant, scenario and load model, 3 repetitions (hours)"
 	@echo "make api | stub     run the API (port 8000) | the external rates stub (port 8090)"
-	@echo "make worker-celery  Celery worker (WORKERS processes, bridge from CELERY_BRIDGE)"
+	@echo "make worker-celery  Celery worker (WORKERS prefork processes, one event loop each)"
 	@echo "make worker-taskiq  Taskiq worker (WORKERS processes x SLOTS async tasks)"
 	@echo "make migrate        apply migrations to DATABASE_URL"
 	@echo "make lint           ruff + mypy"

@@ -1,6 +1,7 @@
 """The real API app, served in-process over ASGI with its lifespan."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
@@ -9,9 +10,16 @@ from api.main import create_app
 from core.settings import Settings
 
 
-async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The app (its state holds the recovery) and a client talking to it."""
     app: FastAPI = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
-            yield client
+            yield app, client
+
+
+async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(settings) as (_, client):
+        yield client
