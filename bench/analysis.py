@@ -22,6 +22,7 @@ from bench.results import (
     Series,
     Usage,
 )
+from core.contract import JobStatus
 
 CPU_FLAG = 90.0  # % of one core: Locust or the API above this is the bottleneck
 EXTERNAL_TASKS = {"fetch_rates"}  # tasks that call the external (stub) service
@@ -136,7 +137,7 @@ def _fault(cell: dict[str, Any], jobs: list[dict[str, str]], rejected: int) -> F
         after = [
             float(j["finished"])
             for j in jobs
-            if j["status"] == "done" and j["started"] and float(j["started"]) >= t_done
+            if j["status"] == JobStatus.done and j["started"] and float(j["started"]) >= t_done
         ]
         recovery = round(min(after) - t_fault, 3) if after else None
     return FaultFigures(
@@ -167,7 +168,7 @@ def analyse_cell(cell_dir: Path) -> CellResult:
     jobs = [j for j in rows if not (j["error"] or "").startswith("publish failed")]
     rejected = len(rows) - len(jobs)
     samples, queue = _rows(cell_dir / "samples.csv"), _rows(cell_dir / "queue.csv")
-    done = [j for j in jobs if j["status"] == "done"]
+    done = [j for j in jobs if j["status"] == JobStatus.done]
     finished = [float(j["finished"]) for j in done]
     if cell["model"] == "drain":
         start, end = stats.drain_window(finished)
@@ -205,7 +206,7 @@ def analyse_cell(cell_dir: Path) -> CellResult:
         window_s=round(end - start, 3),
         accepted=len(jobs),
         completed=len(done),
-        failed=sum(1 for j in jobs if j["status"] == "failed"),
+        failed=sum(1 for j in jobs if j["status"] == JobStatus.failed),
         lost=lost,
         redelivered=sum(1 for j in jobs if int(j["attempts"]) > 1),
         duplicate_deliveries=sum(int(j["duplicate_deliveries"]) for j in jobs),

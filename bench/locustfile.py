@@ -17,6 +17,7 @@ import gevent
 from locust import HttpUser, constant, constant_throughput, events, task
 
 from bench.scenarios import SCENARIOS
+from core.contract import FINISHED, JobStatus
 
 SCENARIO = SCENARIOS[os.environ.get("BENCH_SCENARIO", "price_order")]
 BACKEND = os.environ.get("BENCH_BACKEND", "taskiq")
@@ -56,8 +57,8 @@ class ClosedUser(JobUser):
             gevent.sleep(POLL_S)
             r = self.client.get(f"/jobs/{job_id}", name="GET /jobs/{id}")
             body = r.json() if r.status_code == 200 else {}
-            if body.get("status") in ("done", "failed"):
-                failed = body["status"] == "failed"
+            if body.get("status") in FINISHED:
+                failed = body["status"] == JobStatus.failed
                 report_job(body["e2e_ms"], RuntimeError(body.get("error")) if failed else None)
                 return
         report_job(JOB_TIMEOUT_S * 1000, TimeoutError(f"job {job_id} not done in {JOB_TIMEOUT_S}s"))

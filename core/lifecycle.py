@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -31,6 +32,14 @@ from core.test_hooks import hold_transaction
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+
+
+class Outcome(StrEnum):
+    """How one delivery ended (the job's status lives in its row)."""
+
+    done = "done"
+    failed = "failed"
+    duplicate = "duplicate"  # the job was already finished: nothing changed
 
 
 @dataclass(frozen=True)
@@ -118,23 +127,23 @@ async def execute(
     settings: Settings,
     task: TaskName,
     job_id: str,
-) -> str:
-    """Run one delivery of a job to its end. Returns "done", "failed" or "duplicate".
+) -> Outcome:
+    """Run one delivery of a job to its end.
 
     Raises DatabaseUnavailable if the outcome could not be recorded."""
     spec, uid = JOBS[task], UUID(job_id)
 
-    async def duplicate() -> str:
+    async def duplicate() -> Outcome:
         await _write(session, settings, lambda: count_duplicate(session, uid))
-        return "duplicate"
+        return Outcome.duplicate
 
-    async def fail(error: str) -> str:
+    async def fail(error: str) -> Outcome:
         async def write() -> bool:
             failed = await finish(session, uid, JobStatus.failed, error=error[:2000])
             await session.commit()
             return failed
 
-        return "failed" if await _write(session, settings, write) else await duplicate()
+        return Outcome.failed if await _write(session, settings, write) else await duplicate()
 
     while True:
         started = await _write(session, settings, lambda: mark_running(session, uid))
@@ -152,7 +161,7 @@ async def execute(
                 await session.rollback()
                 return await duplicate()
             await session.commit()
-            return "done"
+            return Outcome.done
         except ValidationError as exc:  # the row was written by the API: a bug if it fails
             await session.rollback()
             return await fail(f"invalid payload: {exc}")

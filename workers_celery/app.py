@@ -11,7 +11,7 @@ from celery.signals import worker_init
 
 from core.brokers import declare_dead_letters, make_celery
 from core.contract import Backend
-from core.lifecycle import DatabaseUnavailable
+from core.lifecycle import DatabaseUnavailable, Outcome
 from core.settings import get_settings
 
 
@@ -32,7 +32,7 @@ def declare_dead_letter_queues(**_: Any) -> None:
     declare_dead_letters(settings, settings.queue_for(Backend.celery))
 
 
-def hand_back_if_database_down(job_id: str, run: Callable[[], str]) -> str:
+def hand_back_if_database_down(job_id: str, run: Callable[[], Outcome]) -> Outcome:
     """If the outcome could not be recorded, return the message to the queue instead
     of acking it. RabbitMQ counts the returns and dead-letters the message past
     DELIVERY_LIMIT (quorum x-delivery-limit), so a database that never comes back

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.contract import TaskName
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
-from core.lifecycle import execute
+from core.lifecycle import Outcome, execute
 from core.settings import get_settings
 from workers_celery.app import hand_back_if_database_down
 
@@ -59,18 +59,16 @@ async def _close(resources: Resources) -> None:
     await resources.engine.dispose()
 
 
-async def _execute(resources: Resources, task: TaskName, job_id: str) -> str:
+async def _execute(resources: Resources, task: TaskName, job_id: str) -> Outcome:
     async with resources.sessionmaker() as session:
         return await execute(session, resources.http, get_settings(), task, job_id)
 
 
-def run_job(task: TaskName, job_id: str) -> str:
+def run_job(task: TaskName, job_id: str) -> Outcome:
     """What every task does: run the job on this process's loop, to its end (or hand
     the message back if the database is down)."""
     if _runner is None:  # --pool=solo: worker_process_init never fires
         open_loop()
     runner, resources = _runner, _resources
     assert runner is not None and resources is not None
-    return hand_back_if_database_down(
-        job_id, lambda: runner.run(_execute(resources, task, job_id))
-    )
+    return hand_back_if_database_down(job_id, lambda: runner.run(_execute(resources, task, job_id)))

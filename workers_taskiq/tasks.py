@@ -1,7 +1,7 @@
 """Four thin async tasks, named as the API publishes them (core.contract.TaskName)."""
 
 from core.contract import TaskName
-from core.lifecycle import execute
+from core.lifecycle import Outcome, execute
 from workers_taskiq.broker import broker
 from workers_taskiq.deps import HttpDep, SessionDep, SettingsDep
 
@@ -9,26 +9,26 @@ from workers_taskiq.deps import HttpDep, SessionDep, SettingsDep
 @broker.task(task_name=TaskName.price_order.value)
 async def price_order(
     job_id: str, session: SessionDep, http: HttpDep, settings: SettingsDep
-) -> str:
+) -> Outcome:
     return await execute(session, http, settings, TaskName.price_order, job_id)
 
 
 @broker.task(task_name=TaskName.sales_report.value)
 async def sales_report(
     job_id: str, session: SessionDep, http: HttpDep, settings: SettingsDep
-) -> str:
+) -> Outcome:
     return await execute(session, http, settings, TaskName.sales_report, job_id)
 
 
 @broker.task(task_name=TaskName.fetch_rates.value)
 async def fetch_rates(
     job_id: str, session: SessionDep, http: HttpDep, settings: SettingsDep
-) -> str:
+) -> Outcome:
     return await execute(session, http, settings, TaskName.fetch_rates, job_id)
 
 
 @broker.task(task_name=TaskName.render_invoice.value)
 async def render_invoice(
     job_id: str, session: SessionDep, http: HttpDep, settings: SettingsDep
-) -> str:
+) -> Outcome:
     return await execute(session, http, settings, TaskName.render_invoice, job_id)

@@ -10,7 +10,7 @@ import httpx
 
 from core.contract import TaskName
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
-from core.lifecycle import execute
+from core.lifecycle import Outcome, execute
 from core.settings import get_settings
 from workers_celery.app import make_worker_app
 from workers_celery.variants import register_tasks
@@ -18,7 +18,7 @@ from workers_celery.variants import register_tasks
 app = make_worker_app("asyncio_run", __name__)
 
 
-async def _run(task: TaskName, job_id: str) -> str:
+async def _run(task: TaskName, job_id: str) -> Outcome:
     settings = get_settings()
     engine = make_engine(settings, null_pool=True, role=WORKER_ROLE)
     try:
@@ -31,7 +31,7 @@ async def _run(task: TaskName, job_id: str) -> str:
         await engine.dispose()
 
 
-def run(task: TaskName, job_id: str) -> str:
+def run(task: TaskName, job_id: str) -> Outcome:
     return asyncio.run(_run(task, job_id))
 
 
