@@ -5,7 +5,7 @@ dead-letters it, and the API's recovery marks the job failed once the database i
 Postgres is reached through a TCP proxy the test takes down and brings back."""
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import IO
 from uuid import UUID
 
@@ -28,9 +28,9 @@ HANDED_BACK = b"database unavailable; handing the message back"
 
 
 @pytest.fixture
-async def proxy(settings: Settings) -> AsyncIterator[Proxy]:
+def proxy(settings: Settings) -> Iterator[Proxy]:
     target = make_url(settings.database_url)
-    async with proxied(target.host or "127.0.0.1", target.port or 5432, PROXY_PORT) as p:
+    with proxied(target.host or "127.0.0.1", target.port or 5432, PROXY_PORT) as p:
         yield p
 
 
@@ -64,7 +64,7 @@ async def test_the_message_is_handed_back_until_the_database_returns(
     sessionmaker: async_sessionmaker[AsyncSession],
     proxy: Proxy,
 ) -> None:
-    await proxy.down()
+    proxy.down()
     dead = DeadLetters.of(settings.queue_for(backend))
     with tempfile.TemporaryFile() as log:
         # Slow backoff: a few seconds per delivery, far from the delivery limit.
@@ -78,7 +78,7 @@ async def test_the_message_is_handed_back_until_the_database_returns(
 
             await eventually(handed_back, 60, "a hand-back", proc)
             assert (await get_job(sessionmaker, job_id)).status == JobStatus.queued
-            await proxy.up()
+            proxy.up()
             [job] = await wait_finished(sessionmaker, [job_id])
         assert 1 <= hand_backs(log) < settings.delivery_limit
     assert (job.status, job.attempts) == ("done", 1), job.error
@@ -99,7 +99,7 @@ async def test_past_the_delivery_limit_it_is_dead_lettered_and_failed_when_the_d
         response = await client.post("/jobs", json={"backend": backend, "task": "sales_report"})
         assert response.status_code == 202, response.text
         job_id = UUID(response.json()["id"])
-        await proxy.down()
+        proxy.down()
 
         with tempfile.TemporaryFile() as log:
             env = worker_env(settings, proxy, backoff_s=0.05)
@@ -120,7 +120,7 @@ async def test_past_the_delivery_limit_it_is_dead_lettered_and_failed_when_the_d
         assert await amqp.depth(settings, dead.recovery) == 1
         assert (await get_job(sessionmaker, job_id)).status == JobStatus.queued
 
-        await proxy.up()
+        proxy.up()
         done = await app.state.recovery.once()
     assert done.failed == 1 and not done.errors
     job = await get_job(sessionmaker, job_id)

@@ -1,24 +1,49 @@
 """A TCP proxy in front of Postgres that a test can take down and bring back: a real
-network failure for the processes that connect through it (no mock)."""
+network failure for the processes that connect through it (no mock).
+
+It runs its own event loop in a thread, so it keeps forwarding while the test's loop
+blocks (stopping a worker waits synchronously for it to exit)."""
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 
 class Proxy:
     def __init__(self, target_host: str, target_port: int, port: int) -> None:
         self.target = (target_host, target_port)
         self.port = port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
 
-    async def up(self) -> None:
+    def _call(self, coro: Any) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
+
+    def start(self) -> None:
+        self._thread.start()
+        self.up()
+
+    def stop(self) -> None:
+        self.down()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+    def up(self) -> None:
+        self._call(self._up())
+
+    def down(self) -> None:
+        """Refuse new connections and cut every open one."""
+        self._call(self._down())
+
+    async def _up(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
 
-    async def down(self) -> None:
-        """Refuse new connections and cut every open one."""
+    async def _down(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
@@ -49,11 +74,11 @@ class Proxy:
                 writer.transport.abort()
 
 
-@asynccontextmanager
-async def proxied(target_host: str, target_port: int, port: int) -> AsyncIterator[Proxy]:
+@contextmanager
+def proxied(target_host: str, target_port: int, port: int) -> Iterator[Proxy]:
     proxy = Proxy(target_host, target_port, port)
-    await proxy.up()
+    proxy.start()
     try:
         yield proxy
     finally:
-        await proxy.down()
+        proxy.stop()
