@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.contract import Backend, JobStatus
 from core.jobs import (
     FetchRatesPayload,
+    NoopPayload,
     PriceOrderPayload,
     RenderInvoicePayload,
     SalesReportPayload,
+    SleepPayload,
 )
 
 MAX_BATCH = 1000
@@ -68,8 +70,18 @@ class RenderInvoiceJob(_JobBase):
     payload: RenderInvoicePayload = Field(default_factory=RenderInvoicePayload)
 
 
+class NoopJob(_JobBase):
+    task: Literal["noop"]
+    payload: NoopPayload = Field(default_factory=NoopPayload)
+
+
+class SleepJob(_JobBase):
+    task: Literal["sleep"]
+    payload: SleepPayload = Field(default_factory=SleepPayload)
+
+
 JobIn = Annotated[
-    PriceOrderJob | SalesReportJob | FetchRatesJob | RenderInvoiceJob,
+    PriceOrderJob | SalesReportJob | FetchRatesJob | RenderInvoiceJob | NoopJob | SleepJob,
     Field(discriminator="task"),
 ]
 

@@ -20,6 +20,9 @@ class TaskName(StrEnum):
     sales_report = "sales_report"
     fetch_rates = "fetch_rates"
     render_invoice = "render_invoice"
+    # Probes of the queue path (core/jobs/probes.py), not jobs to copy.
+    noop = "noop"
+    sleep = "sleep"
 
 
 class JobStatus(StrEnum):
@@ -32,6 +35,8 @@ class JobStatus(StrEnum):
 
 UNFINISHED = (JobStatus.publishing, JobStatus.queued, JobStatus.running)
 FINISHED = (JobStatus.done, JobStatus.failed)
+# Postgres notifies this channel with the job id when a job finishes (migration 0003).
+FINISHED_CHANNEL = "jobs_finished"
 
 
 def message_kwargs(job_id: UUID) -> dict[str, Any]:

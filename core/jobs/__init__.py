@@ -1,4 +1,5 @@
-"""The four jobs: each a payload model (defaults, hard bounds) and one coroutine."""
+"""The four jobs (and two probes): each a payload model (defaults, hard bounds) and
+one coroutine."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from core.contract import TaskName
 from core.jobs.context import JobContext
 from core.jobs.fetch_rates import FetchRatesPayload, fetch_rates
 from core.jobs.price_order import PriceOrderPayload, price_order
+from core.jobs.probes import NoopPayload, SleepPayload, noop, sleep
 from core.jobs.render_invoice import RenderInvoicePayload, render_invoice
 from core.jobs.sales_report import SalesReportPayload, sales_report
 
@@ -25,6 +27,8 @@ JOBS: dict[TaskName, JobSpec] = {
     TaskName.sales_report: JobSpec(SalesReportPayload, sales_report),
     TaskName.fetch_rates: JobSpec(FetchRatesPayload, fetch_rates),
     TaskName.render_invoice: JobSpec(RenderInvoicePayload, render_invoice),
+    TaskName.noop: JobSpec(NoopPayload, noop),
+    TaskName.sleep: JobSpec(SleepPayload, sleep),
 }
 
 __all__ = [
@@ -32,7 +36,9 @@ __all__ = [
     "FetchRatesPayload",
     "JobContext",
     "JobSpec",
+    "NoopPayload",
     "PriceOrderPayload",
     "RenderInvoicePayload",
     "SalesReportPayload",
+    "SleepPayload",
 ]
