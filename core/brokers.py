@@ -99,7 +99,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         # A task that raises is rejected (dead-lettered), not acked as if handled.
         "task_acks_on_failure_or_timeout": False,
-        "worker_prefetch_multiplier": settings.celery_prefetch_multiplier,
+        # Prefork: one task per child process (a threads worker passes its own).
+        "worker_prefetch_multiplier": settings.celery_prefetch_multiplier(),
         "worker_concurrency": settings.worker_processes,
         "worker_send_task_events": settings.celery_task_events,  # Flower shows tasks
         "task_publish_retry_policy": {
@@ -124,8 +125,8 @@ def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:
     del arguments["x-queue-type"]  # given as `type`
     return {
         "url": settings.amqp_url,
-        # Default qos=10 would silently cap concurrency below --max-async-tasks.
-        "qos": settings.worker_slots,
+        # Explicit: the default qos=10 would silently cap concurrency at 10.
+        "qos": settings.prefetch,
         "exchange": TaskiqExchange(name=settings.taskiq_exchange),
         "task_queues": [TaskiqQueue(name=queue, type=QueueType.QUORUM, arguments=arguments)],
         "dead_letter_queue": TaskiqQueue(name=DeadLetters.of(queue).kept, type=QueueType.QUORUM),

@@ -28,8 +28,11 @@ class Settings(BaseSettings):
 
     # Worker sizing (fairness: same process count and pool size for both).
     worker_processes: int = Field(2, ge=1, le=64)
-    worker_slots: int = Field(32, ge=1, le=1000)  # taskiq --max-async-tasks and qos
-    celery_prefetch_multiplier: int = Field(1, ge=1, le=100)
+    worker_slots: int = Field(32, ge=1, le=1000)  # taskiq --max-async-tasks
+    # Messages reserved per worker process, the same for both: Taskiq's qos, Celery's
+    # prefetch multiplier x tasks per process (prefork: 1; threads pool: its threads).
+    # Unset: WORKER_SLOTS. Lower it for long jobs, so none waits behind a busy process.
+    worker_prefetch: int | None = Field(None, ge=1, le=10_000)
     # Task events feed Flower; they cost Celery two extra messages per task, so the
     # benchmark turns them off (Taskiq sends nothing comparable).
     celery_task_events: bool = True
@@ -51,6 +54,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     # Requests in flight per API process (all paths, /health too); past it: 503 at once.
     max_inflight_requests: int = Field(256, ge=1, le=100_000)
+    # API event-loop lag probe: wake every this many ms and record how late (0: off).
+    loop_lag_probe_ms: int = Field(0, ge=0, le=1000)
 
     # Recovery, run by every API process: rows still `publishing` this long after they
     # were written lost their API process between commit and publish and are published
@@ -69,6 +74,14 @@ class Settings(BaseSettings):
         if self.outbox_grace_s <= 2 * self.publish_timeout_s:
             raise ValueError("OUTBOX_GRACE_S must be more than 2 x PUBLISH_TIMEOUT_S")
         return self
+
+    @property
+    def prefetch(self) -> int:
+        return self.worker_prefetch or self.worker_slots
+
+    def celery_prefetch_multiplier(self, tasks_per_process: int = 1) -> int:
+        """The multiplier that reserves `prefetch` messages per Celery process."""
+        return max(1, round(self.prefetch / tasks_per_process))
 
     def queue_for(self, backend: Backend) -> str:
         """The RabbitMQ queue a backend's messages go to."""

@@ -15,14 +15,14 @@ from core.lifecycle import DatabaseUnavailable, Outcome
 from core.settings import get_settings
 
 
-def make_worker_app(main: str, tasks_module: str) -> Celery:
+def make_worker_app(main: str, *task_modules: str) -> Celery:
     app = make_celery(get_settings(), main=main)
-    app.conf.include = [tasks_module]
+    app.conf.include = list(task_modules)
     return app
 
 
 log = logging.getLogger(__name__)
-app = make_worker_app("workers_celery", "workers_celery.tasks")
+app = make_worker_app("workers_celery", "workers_celery.tasks", "workers_celery.probe_tasks")
 
 
 @worker_init.connect

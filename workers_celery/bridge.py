@@ -1,16 +1,22 @@
-"""Run async job code from sync Celery tasks: one event loop per worker process.
+"""Run async job code from sync Celery tasks: one event loop per worker process, in
+its own thread.
 
-`worker_process_init` opens an `asyncio.Runner` in each prefork child; the engine
-and HTTP client are created inside that child, on that loop (pooled connections
-never cross a fork or a loop), and every task gets a fresh session.
+The loop, the engine (one connection pool) and the HTTP client are created in the
+process that runs tasks, after any fork: by `worker_process_init` in a prefork
+child, or by the first task under the threads or solo pool. A task hands its
+coroutine to the loop and waits for the result, so with `--pool=threads` all of a
+process's threads share one loop and one pool, the way Taskiq's async slots do.
+Every task gets a fresh session.
 """
 
 import asyncio
+import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.contract import TaskName
@@ -18,6 +24,8 @@ from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import Outcome, execute
 from core.settings import get_settings
 from workers_celery.app import hand_back_if_database_down
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -27,8 +35,24 @@ class Resources:
     http: httpx.AsyncClient
 
 
-_runner: asyncio.Runner | None = None
-_resources: Resources | None = None
+class LoopThread:
+    """An event loop running forever in a daemon thread, with this process's resources."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="asyncio", daemon=True)
+        self.thread.start()
+        self.resources = self.run(_open())
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        """Run `coro` on the loop; block this (task) thread until it is done."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def close(self) -> None:
+        self.run(_close(self.resources))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
 
 
 async def _open() -> Resources:
@@ -38,25 +62,32 @@ async def _open() -> Resources:
     return Resources(engine, make_sessionmaker(engine), http)
 
 
-@worker_process_init.connect
-def open_loop(**_: Any) -> None:
-    global _runner, _resources
-    _runner = asyncio.Runner()
-    _resources = _runner.run(_open())
-
-
-@worker_process_shutdown.connect
-def close_loop(**_: Any) -> None:
-    global _runner, _resources
-    if _runner is not None and _resources is not None:
-        _runner.run(_close(_resources))
-        _runner.close()
-    _runner = _resources = None
-
-
 async def _close(resources: Resources) -> None:
     await resources.http.aclose()
     await resources.engine.dispose()
+
+
+_loop: LoopThread | None = None
+_lock = threading.Lock()
+
+
+@worker_process_init.connect
+def open_loop(**_: Any) -> LoopThread:
+    global _loop
+    with _lock:
+        if _loop is None:
+            _loop = LoopThread()
+        return _loop
+
+
+@worker_process_shutdown.connect
+@worker_shutdown.connect
+def close_loop(**_: Any) -> None:
+    global _loop
+    with _lock:
+        if _loop is not None:
+            _loop.close()
+            _loop = None
 
 
 async def _execute(resources: Resources, task: TaskName, job_id: str) -> Outcome:
@@ -67,8 +98,7 @@ async def _execute(resources: Resources, task: TaskName, job_id: str) -> Outcome
 def run_job(task: TaskName, job_id: str) -> Outcome:
     """What every task does: run the job on this process's loop, to its end (or hand
     the message back if the database is down)."""
-    if _runner is None:  # --pool=solo: worker_process_init never fires
-        open_loop()
-    runner, resources = _runner, _resources
-    assert runner is not None and resources is not None
-    return hand_back_if_database_down(job_id, lambda: runner.run(_execute(resources, task, job_id)))
+    loop = _loop or open_loop()
+    return hand_back_if_database_down(
+        job_id, lambda: loop.run(_execute(loop.resources, task, job_id))
+    )

@@ -84,7 +84,7 @@ async def wait_finished(
 
 
 async def wait_running(
-    sessionmaker: async_sessionmaker[AsyncSession], job_id: UUID, proc: Popen[bytes]
+    sessionmaker: async_sessionmaker[AsyncSession], job_id: UUID, proc: Popen[bytes] | None
 ) -> None:
     """Wait until a worker has started the job (its row says running)."""
 

@@ -1,0 +1,103 @@
+"""The Celery profile at equal in-flight capacity: worker processes on the threads pool,
+each serving its threads from one event loop and one DB pool (workers_celery/bridge.py).
+It runs all four jobs, many in flight per process, and survives a worker kill."""
+
+import os
+import signal
+from collections.abc import Mapping
+from contextlib import ExitStack
+from uuid import UUID
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bench import commands
+from core.models import Order
+from core.settings import Settings
+from tests.helpers import processes
+from tests.helpers.amqp import consumers
+from tests.helpers.workers import eventually, wait_finished, wait_running
+
+pytestmark = pytest.mark.usefixtures("empty_queues", "stub", "clean_db")
+THREADS = 8
+
+
+def threads_workers(settings: Settings, stack: ExitStack, env: dict[str, str]) -> list[int]:
+    """Two threads-pool Celery workers, as the benchmark's celery-threads profile runs them."""
+    pids = []
+    for cmd in commands.workers("celery-threads", 2, THREADS, 1):
+        cmd = [c.replace("WARNING", "INFO") for c in cmd]
+        pids.append(stack.enter_context(processes.running(cmd, processes.ROOT, env)).pid)
+    return pids
+
+
+async def post(client: httpx.AsyncClient, task: str, payload: Mapping[str, object]) -> UUID:
+    response = await client.post(
+        "/jobs", json={"backend": "celery", "task": task, "payload": payload}
+    )
+    assert response.status_code == 202, response.text
+    return UUID(response.json()["id"])
+
+
+async def test_threads_profile_runs_the_four_jobs_concurrently_on_one_pool_per_process(
+    client: httpx.AsyncClient, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    with ExitStack() as stack:
+        threads_workers(settings, stack, {})
+
+        async def both_consuming() -> bool:
+            return await consumers(settings, settings.celery_queue) >= 2
+
+        await eventually(both_consuming, 90, "two threads-pool workers")
+        # 16 calls of 500 ms: one at a time per process would take 4 s; threads overlap them.
+        ids = [await post(client, "fetch_rates", {"latency_ms": 500}) for _ in range(16)]
+        ids += [
+            await post(
+                client, "price_order", {"items": [{"sku": "T", "qty": 2}], "prices": {"T": "1.50"}}
+            ),
+            await post(client, "sales_report", {}),
+            await post(client, "render_invoice", {"rounds": 200}),
+        ]
+        jobs = await wait_finished(sessionmaker, ids)
+        async with sessionmaker() as s:
+            pools = await s.scalar(
+                text(
+                    "SELECT count(DISTINCT pid) FROM pg_stat_activity "
+                    "WHERE application_name = 'queuebench-worker' AND datname = current_database()"
+                )
+            )
+    assert [(j.task, j.status, j.attempts) for j in jobs] == [(j.task, "done", 1) for j in jobs]
+    calls = [j for j in jobs if j.task == "fetch_rates"]
+    started = sorted(j.started_at for j in calls if j.started_at)
+    finished = sorted(j.finished_at for j in calls if j.finished_at)
+    assert (finished[-1] - started[0]).total_seconds() < 3.0  # in flight together
+    assert pools is not None and pools <= 2 * settings.db_pool_size  # one pool per process
+
+
+async def test_threads_profile_survives_a_worker_kill(
+    client: httpx.AsyncClient, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    with ExitStack() as stack:
+        pids = threads_workers(settings, stack, {"TEST_HOLD_MS": "3000"})
+
+        async def both_consuming() -> bool:
+            return await consumers(settings, settings.celery_queue) >= 2
+
+        await eventually(both_consuming, 90, "two threads-pool workers")
+        order = {"items": [{"sku": "K", "qty": 1}], "prices": {"K": "2.00"}}
+        # Both processes' threads full (prefetch = threads): each holds 8 jobs.
+        ids = [await post(client, "price_order", order) for _ in range(2 * THREADS)]
+        for job_id in ids:
+            await wait_running(sessionmaker, job_id, None)
+        os.kill(pids[0], signal.SIGKILL)  # one whole worker process, mid-transaction
+        jobs = await wait_finished(sessionmaker, ids, limit_s=120)
+        async with sessionmaker() as s:
+            orders = await s.scalar(
+                select(func.count()).select_from(Order).where(Order.job_id.in_(ids))
+            )
+    assert [j.status for j in jobs] == ["done"] * len(ids)
+    rerun = [j for j in jobs if j.attempts == 2]
+    assert len(rerun) == THREADS  # the killed process's jobs, run again by the other
+    assert orders == len(ids)

@@ -1,0 +1,41 @@
+"""The loop in the task's own thread (`asyncio.Runner` per prefork child), measured
+against workers_celery/bridge.py, where a loop thread serves every pool. Prefork only:
+threads would share one Runner. Run: `celery -A workers_celery.variants.runner worker`.
+"""
+
+import asyncio
+from typing import Any
+
+from celery.signals import worker_process_init, worker_process_shutdown
+
+from core.contract import TaskName
+from core.lifecycle import Outcome
+from workers_celery.app import make_worker_app
+from workers_celery.bridge import Resources, _close, _execute, _open
+from workers_celery.variants import register_tasks
+
+app = make_worker_app("runner", __name__)
+_runner: asyncio.Runner | None = None
+_resources: Resources | None = None
+
+
+@worker_process_init.connect
+def open_runner(**_: Any) -> None:
+    global _runner, _resources
+    _runner = asyncio.Runner()
+    _resources = _runner.run(_open())
+
+
+@worker_process_shutdown.connect
+def close_runner(**_: Any) -> None:
+    if _runner is not None and _resources is not None:
+        _runner.run(_close(_resources))
+        _runner.close()
+
+
+def run(task: TaskName, job_id: str) -> Outcome:
+    assert _runner is not None and _resources is not None, "prefork children only"
+    return _runner.run(_execute(_resources, task, job_id))
+
+
+register_tasks(app, run)
