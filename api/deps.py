@@ -9,7 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.enqueue import Enqueuer
 from api.publishers import Publisher
+from api.waiters import JobWaiters
 from core.contract import Backend
 from core.settings import Settings
 
@@ -24,6 +26,16 @@ async def app_publishers(request: Request) -> dict[Backend, Publisher]:
     return publishers
 
 
+async def app_enqueuer(request: Request) -> Enqueuer:
+    enqueuer: Enqueuer = request.app.state.enqueuer
+    return enqueuer
+
+
+async def app_waiters(request: Request) -> JobWaiters:
+    waiters: JobWaiters = request.app.state.waiters
+    return waiters
+
+
 async def app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -32,3 +44,5 @@ async def app_settings(request: Request) -> Settings:
 SessionDep = Annotated[AsyncSession, Depends(new_session)]
 PublishersDep = Annotated[dict[Backend, Publisher], Depends(app_publishers)]
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+EnqueuerDep = Annotated[Enqueuer, Depends(app_enqueuer)]
+WaitersDep = Annotated[JobWaiters, Depends(app_waiters)]

@@ -1,15 +1,26 @@
-"""Accept jobs, outbox-style: commit the rows as `publishing`, publish, then mark
-them `queued` (confirmed by RabbitMQ) or `failed` (answered 503). A row never claims
-`queued` without a message behind it; one left `publishing` by an API process that
-died in between is published again by the recovery (api/recovery.py)."""
+"""Accept jobs, outbox-style, in shared batches.
 
+Every request hands its jobs to the process's Enqueuer and awaits them. The Enqueuer
+takes whatever requests are waiting and, per batch: commits their rows as
+`publishing`, publishes their messages, then marks them `queued` (confirmed by
+RabbitMQ) or `failed` (those requests answer 503). One INSERT, one publish round and
+one UPDATE serve every request in the batch, so the database's commits and the
+broker's confirms are shared as load rises. A row never claims `queued` without a
+message behind it; one left `publishing` by an API process that died in between is
+published again by the recovery (api/recovery.py).
+"""
+
+import asyncio
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
 from uuid import UUID, uuid4
 
 from fastapi import HTTPException, status
 from sqlalchemy import insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import func
 
 from api.publishers import Outgoing, Publisher
@@ -18,6 +29,10 @@ from core.contract import Backend, JobStatus
 from core.models import Job
 from core.settings import Settings
 from core.test_hooks import pause_before_publish
+
+log = logging.getLogger(__name__)
+MAX_BATCH_JOBS = 1000  # a batch closes at this many jobs (a bigger request goes alone)
+BATCHES_IN_FLIGHT = 2  # one commits while the other publishes
 
 
 async def publish(
@@ -33,53 +48,121 @@ async def publish(
     return failed
 
 
-async def accept(
-    session: AsyncSession,
-    publishers: dict[Backend, Publisher],
-    settings: Settings,
-    jobs: Sequence[JobIn],
-) -> list[UUID]:
-    ids = [uuid4() for _ in jobs]
-    rows = [
-        {
-            "id": job_id,
-            "backend": job.backend.value,
-            "task": job.task,
-            "status": JobStatus.publishing.value,
-            "attempts": 0,
-            "payload": job.payload.model_dump(mode="json"),
-            "run_id": job.run_id,
-        }
-        for job_id, job in zip(ids, jobs, strict=True)
-    ]
-    # Committed before publishing, so a fast worker always finds its row.
-    await session.execute(insert(Job), rows)
-    await session.commit()
-    await pause_before_publish(settings)
-
-    failed = await publish(
-        publishers, [(i, job.backend, job.task) for i, job in zip(ids, jobs, strict=True)]
+@dataclass
+class Request:
+    jobs: Sequence[JobIn]
+    ids: list[UUID] = field(default_factory=list)
+    done: asyncio.Future[dict[UUID, str]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
     )
-    publishing = Job.status == JobStatus.publishing  # a worker may have started it already
-    published = [i for i in ids if i not in failed]
-    if published:
-        await session.execute(
-            update(Job).where(Job.id.in_(published), publishing).values(status=JobStatus.queued)
-        )
-    for job_id, why in failed.items():
-        await session.execute(
-            update(Job)
-            .where(Job.id == job_id, publishing)
-            .values(status=JobStatus.failed, error=why, finished_at=func.clock_timestamp())
-        )
-    await session.commit()
-    if failed:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            detail={
-                "error": "message broker unavailable; the jobs listed in 'failed' were not queued",
-                "failed": {str(k): v for k, v in failed.items()},
-                "queued": [str(i) for i in ids if i not in failed],
-            },
-        )
-    return ids
+
+    def __post_init__(self) -> None:
+        self.ids = [uuid4() for _ in self.jobs]
+
+
+class Enqueuer:
+    def __init__(
+        self, engine: AsyncEngine, publishers: dict[Backend, Publisher], settings: Settings
+    ) -> None:
+        self.engine, self.publishers, self.settings = engine, publishers, settings
+        self._waiting: asyncio.Queue[Request] = asyncio.Queue()
+        self._slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+        self._batches: set[asyncio.Task[None]] = set()
+        self._runner: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._runner = asyncio.create_task(self._run(), name="enqueuer")
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._runner
+        if self._batches:
+            await asyncio.wait(self._batches)
+
+    async def accept(self, jobs: Sequence[JobIn]) -> list[UUID]:
+        """Queue the jobs; their ids once all are queued, else 503 saying which failed."""
+        request = Request(jobs)
+        self._waiting.put_nowait(request)
+        failed = await request.done
+        if failed:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                detail={
+                    "error": "message broker unavailable; the jobs in 'failed' were not queued",
+                    "failed": {str(k): v for k, v in failed.items()},
+                    "queued": [str(i) for i in request.ids if i not in failed],
+                },
+            )
+        return request.ids
+
+    async def _run(self) -> None:
+        while True:
+            await self._slots.acquire()
+            batch = [await self._waiting.get()]
+            size = len(batch[0].jobs)
+            while size < MAX_BATCH_JOBS and not self._waiting.empty():
+                batch.append(self._waiting.get_nowait())
+                size += len(batch[-1].jobs)
+            task = asyncio.create_task(self._settle(batch))
+            self._batches.add(task)
+            task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self._batches.discard(task)
+        self._slots.release()
+
+    async def _settle(self, batch: list[Request]) -> None:
+        try:
+            failed = await self._enqueue(batch)
+        except Exception as exc:  # the database: each request answers for itself
+            for request in batch:
+                if not request.done.done():
+                    request.done.set_exception(exc)
+            return
+        for request in batch:
+            if not request.done.done():
+                request.done.set_result({i: failed[i] for i in request.ids if i in failed})
+
+    async def _enqueue(self, batch: list[Request]) -> dict[UUID, str]:
+        pairs = [(i, job) for r in batch for i, job in zip(r.ids, r.jobs, strict=True)]
+        rows = [
+            {
+                "id": job_id,
+                "backend": job.backend.value,
+                "task": job.task,
+                "status": JobStatus.publishing.value,
+                "attempts": 0,
+                "payload": job.payload.model_dump(mode="json"),
+                "run_id": job.run_id,
+            }
+            for job_id, job in pairs
+        ]
+        # Committed before publishing, so a fast worker always finds its row.
+        async with self.engine.begin() as conn:
+            await conn.execute(insert(Job), rows)
+        await pause_before_publish(self.settings)
+        failed = await publish(self.publishers, [(i, job.backend, job.task) for i, job in pairs])
+        try:
+            await self._mark(pairs, failed)
+        except Exception as exc:  # the messages are out: accepted; the recovery mends the rows
+            log.warning("enqueue: rows left publishing after their publish: %s", exc)
+        return failed
+
+    async def _mark(self, pairs: list[tuple[UUID, JobIn]], failed: dict[UUID, str]) -> None:
+        published = [i for i, _ in pairs if i not in failed]
+        publishing = Job.status == JobStatus.publishing  # a worker may have started it already
+        async with self.engine.begin() as conn:
+            if published:
+                await conn.execute(
+                    update(Job)
+                    .where(Job.id.in_(published), publishing)
+                    .values(status=JobStatus.queued)
+                )
+            for job_id, why in failed.items():
+                await conn.execute(
+                    update(Job)
+                    .where(Job.id == job_id, publishing)
+                    .values(status=JobStatus.failed, error=why, finished_at=func.clock_timestamp())
+                )

@@ -33,12 +33,12 @@ async def reply(
 class BodySizeLimit:
     """Reject request bodies over `max_bytes` with 413.
 
-    A declared Content-Length is checked up front, before any of the body is read.
-    Otherwise (chunked, or a Content-Length that understates) the chunks are counted
-    as they arrive and reading stops at the first chunk past the limit. The body is
-    read in full here, before the app is called, and replayed to it as one message:
-    the routes parse the whole JSON body anyway, and this way the app is never
-    started on a body that turns out to be too large.
+    A declared Content-Length is checked up front, before any of the body is read,
+    and a body within it goes straight to the app (the server delivers no more than
+    the declared length). A body without one (chunked) is counted as it arrives and
+    reading stops at the first chunk past the limit; it is read in full here, before
+    the app is called, and replayed to it as one message, so the app is never started
+    on a body that turns out to be too large.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -65,6 +65,8 @@ class BodySizeLimit:
             if length > self.max_bytes:
                 await reply(send, 413, self.too_large())
                 return
+            await self.app(scope, receive, send)
+            return
 
         chunks: list[bytes] = []
         size = 0

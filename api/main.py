@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -14,10 +14,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from api.enqueue import Enqueuer
 from api.limits import BodySizeLimit, InflightLimit
-from api.publishers import TaskiqPublisher, make_publishers
+from api.loop_lag import LoopLag
+from api.publishers import Publisher, TaskiqPublisher, make_publishers
 from api.recovery import Recovery
-from api.routes import health, jobs
+from api.routes import health, jobs, metrics
+from api.waiters import JobWaiters
+from core.contract import Backend
 from core.db import API_ROLE, make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 
@@ -53,7 +57,10 @@ def printable(value: Any, depth: int = 0) -> Any:
     return printable(jsonable_encoder(value), depth + 1)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    publishers_for: Callable[[Settings], dict[Backend, Publisher]] = make_publishers,
+) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -61,20 +68,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings, role=API_ROLE)
         app.state.settings = settings
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.publishers = publishers = make_publishers(settings)
+        app.state.publishers = publishers = publishers_for(settings)
         for publisher in publishers.values():
             if isinstance(publisher, TaskiqPublisher):
                 try:
                     await publisher.start()
                 except Exception as exc:  # serve anyway; /health says what is down
                     log.warning("RabbitMQ not reachable at startup: %s", exc)
+        app.state.enqueuer = enqueuer = Enqueuer(engine, publishers, settings)
+        enqueuer.start()
+        app.state.waiters = waiters = JobWaiters(settings.database_url, settings.publish_timeout_s)
         app.state.recovery = recovery = Recovery(settings, app.state.sessionmaker, publishers)
-        sweeping = asyncio.create_task(recovery.run_forever(), name="recovery")
+        background = [asyncio.create_task(recovery.run_forever(), name="recovery")]
+        app.state.loop_lag = None
+        if settings.loop_lag_probe_ms:
+            app.state.loop_lag = probe = LoopLag(settings.loop_lag_probe_ms)
+            background.append(asyncio.create_task(probe.run(), name="loop-lag"))
         yield
-        sweeping.cancel()
-        with suppress(asyncio.CancelledError):
-            await sweeping
+        for task in background:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
         await recovery.close()
+        await waiters.close()
+        await enqueuer.close()
         for publisher in publishers.values():
             await publisher.close()
         await engine.dispose()
@@ -82,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="queuebench", lifespan=lifespan)
     app.include_router(jobs.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     # The last added is the outermost: the in-flight cap answers 503 before a body is read.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(InflightLimit, max_inflight=settings.max_inflight_requests)

@@ -1,14 +1,17 @@
 """POST /jobs, POST /jobs/batch, GET /jobs/{id}."""
 
+import asyncio
+from contextlib import suppress
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, status
+import asyncpg
+from fastapi import APIRouter, HTTPException, Query, status
 
-from api.deps import PublishersDep, SessionDep, SettingsDep
-from api.enqueue import accept
+from api.deps import EnqueuerDep, SessionDep, WaitersDep
 from api.schemas import Accepted, BatchAccepted, BatchIn, JobIn, JobOut
+from core.contract import FINISHED
 from core.models import Job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -16,21 +19,18 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"description": "Broker or database unavailable; nothing left queued"}
 }
+MAX_WAIT_S = 60.0
 
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, responses=UNAVAILABLE)
-async def enqueue(
-    job: JobIn, session: SessionDep, publishers: PublishersDep, settings: SettingsDep
-) -> Accepted:
-    [job_id] = await accept(session, publishers, settings, [job])
+async def enqueue(job: JobIn, enqueuer: EnqueuerDep) -> Accepted:
+    [job_id] = await enqueuer.accept([job])
     return Accepted(id=job_id)
 
 
 @router.post("/batch", status_code=status.HTTP_202_ACCEPTED, responses=UNAVAILABLE)
-async def enqueue_batch(
-    batch: BatchIn, session: SessionDep, publishers: PublishersDep, settings: SettingsDep
-) -> BatchAccepted:
-    return BatchAccepted(ids=await accept(session, publishers, settings, batch.jobs))
+async def enqueue_batch(batch: BatchIn, enqueuer: EnqueuerDep) -> BatchAccepted:
+    return BatchAccepted(ids=await enqueuer.accept(batch.jobs))
 
 
 def millis(start: datetime | None, end: datetime | None) -> float | None:
@@ -39,11 +39,35 @@ def millis(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds() * 1000, 3)
 
 
-@router.get("/{job_id}", responses={404: {"description": "No such job"}})
-async def get_job(job_id: UUID, session: SessionDep) -> JobOut:
+@router.get("/{job_id}", responses={404: {"description": "No such job"}, **UNAVAILABLE})
+async def get_job(
+    job_id: UUID,
+    session: SessionDep,
+    waiters: WaitersDep,
+    wait: Annotated[
+        float,
+        Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for the job to finish"),
+    ] = 0,
+) -> JobOut:
+    """The job's row. With `wait`, answers as soon as the job is done or failed (a
+    Postgres notification, no polling), or with its current row after `wait` seconds."""
     job = await session.get(Job, job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"job {job_id} not found")
+    if wait and job.status not in FINISHED:
+        await session.rollback()  # no pooled connection held while waiting
+        try:
+            async with waiters.waiting(job_id) as finished:
+                await session.refresh(job)
+                if job.status not in FINISHED:
+                    await session.rollback()
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(asyncio.shield(finished), wait)
+        except (OSError, asyncpg.PostgresError) as exc:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"cannot wait for jobs: {exc}"
+            ) from exc
+        await session.refresh(job)
     return JobOut(
         id=job.id,
         backend=job.backend,
