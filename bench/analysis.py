@@ -1,31 +1,41 @@
-"""Turn one run's saved raw data into figures: per cell, then across repetitions.
+"""Turn one cell's saved raw data into figures.
 
-Reads only files under results/<run-id>/ (cell.json, jobs.csv, samples.csv,
-queue.csv, locust_stats.csv), so it can be re-run on old results.
+Reads only files under results/<run-id>/cells/<cell>/ (cell.json, jobs.csv,
+calls.csv, samples.csv, queue.csv, locust_stats.csv, jobcost.json), so it can be
+re-run on old results. The jobs table is the truth: throughput, latency and the CPU
+divided per job all count the rows of jobs completed in the cell's measured window.
 """
 
 import csv
 import json
 import statistics
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from bench import stats
+from bench import stats, usage
+from bench.commands import CELERY
 from bench.results import (
     Bound,
     CellResult,
-    Comparison,
     FaultFigures,
-    Group,
+    JobCost,
     LocustFigures,
+    LoopLag,
     Series,
     Usage,
 )
 from core.contract import JobStatus
 
+PREFORK = {name for name, p in CELERY.items() if p.pool == "prefork"}
 CPU_FLAG = 90.0  # % of one core: Locust or the API above this is the bottleneck
 EXTERNAL_TASKS = {"fetch_rates"}  # tasks that call the external (stub) service
+OPEN_KEPT = 0.95  # an open cell that accepted less of its offered rate is not a worker result
+SHORT_WINDOW = 0.9
+INVALIDATING = (
+    "load generator saturated",
+    "API was the bottleneck",
+    "generator- or API-limited",
+)  # a drain whose backlog ran out before 90% of its window is invalid
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -39,32 +49,13 @@ def _float(v: str | None) -> float | None:
     return float(v) if v not in (None, "", "N/A") else None
 
 
-def _usage(samples: list[dict[str, str]], start: float, end: float) -> dict[str, Usage]:
-    by: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for r in samples:
-        if start <= float(r["t"]) <= end:
-            by[r["component"]].append((float(r["cpu_pct"]), float(r["rss_mb"])))
-    return {
-        c: Usage(
-            cpu_avg=round(statistics.fmean(v[0] for v in vals), 1),
-            cpu_max=max(v[0] for v in vals),
-            rss_max_mb=max(v[1] for v in vals),
-        )
-        for c, vals in sorted(by.items())
-        if vals
-    }
-
-
 def _locust(cell_dir: Path) -> LocustFigures | None:
     rows = _rows(cell_dir / "locust_stats.csv")
-    if not rows:
-        return None
-    http = [r for r in rows if r["Type"] not in ("JOB", "")]
-    post = next((r for r in http if r["Name"] == "POST /jobs"), None)
-    job = next((r for r in rows if r["Type"] == "JOB"), None)
     total = next((r for r in rows if r["Name"] == "Aggregated"), None)
     if total is None:
         return None
+    post = next((r for r in rows if r["Name"] == "POST /jobs"), None)
+    job = next((r for r in rows if r["Type"] == "JOB"), None)
     base = post or total
     return LocustFigures(
         requests=int(total["Request Count"]),
@@ -91,34 +82,29 @@ def _series(
         k = int(float(r["t"]) - t0)
         if 0 <= k < seconds:
             depth[k] = float(r["depth"])  # the last sample in each second
-    cpu: dict[str, list[float]] = defaultdict(lambda: [0.0] * seconds)
-    rss: dict[str, list[float]] = defaultdict(lambda: [0.0] * seconds)
-    for r in samples:
-        k = int(float(r["t"]) - t0)
-        if 0 <= k < seconds:
-            cpu[r["component"]][k] = float(r["cpu_pct"])
-            rss[r["component"]][k] = float(r["rss_mb"])
+    cpu, rss = usage.per_second(samples, t0, seconds)
     return Series(
         t=[float(k) for k in range(seconds)],
         completions=stats.per_second(finished, t0, t0 + seconds),
         queue_depth=depth,
-        cpu=dict(cpu),
-        rss_mb=dict(rss),
+        cpu=cpu,
+        rss_mb=rss,
     )
 
 
 def _bottleneck(
-    cell: dict[str, Any], usage: dict[str, Usage], utilisation: float | None
+    cell: dict[str, Any], use: dict[str, Usage], utilisation: float | None
 ) -> tuple[str, list[str]]:
     flags = []
-    if "locust" in usage and usage["locust"].cpu_avg > CPU_FLAG:
-        flags.append(f"load generator saturated (Locust CPU {usage['locust'].cpu_avg:.0f}%)")
-    if "api" in usage and usage["api"].cpu_avg > CPU_FLAG:
-        flags.append(f"API was the bottleneck (API CPU {usage['api'].cpu_avg:.0f}%)")
+    if "locust" in use and use["locust"].cpu_pct > CPU_FLAG:
+        flags.append(f"load generator saturated (Locust CPU {use['locust'].cpu_pct:.0f}%)")
+    api_measured = cell["model"] == "drain" or cell.get("purpose") == "enqueue"
+    if "api" in use and use["api"].cpu_pct > CPU_FLAG and not api_measured:
+        flags.append(f"API was the bottleneck (API CPU {use['api'].cpu_pct:.0f}%)")
     if flags:
         return ("load generator" if "Locust" in flags[0] else "API"), flags
-    workers_cpu = usage["workers"].cpu_avg if "workers" in usage else 0.0
-    host_cpu = sum(u.cpu_avg for u in usage.values())
+    workers_cpu = use["workers"].cpu_pct if "workers" in use else 0.0
+    host_cpu = sum(u.cpu_pct for u in use.values())
     if utilisation is not None and utilisation >= 0.8:
         return "worker slots (concurrency x service time)", flags
     if workers_cpu >= 0.8 * 100 * min(cell["processes"], cell["cpus"]):
@@ -161,8 +147,22 @@ def _external_repeats(cell_dir: Path, jobs: list[dict[str, str]]) -> int | None:
     return stats.count_repeats(int(r["calls"]) for r in calls if r["id"] in calling)
 
 
-def analyse_cell(cell_dir: Path) -> CellResult:
+def _jobcost(cell: dict[str, Any], cell_dir: Path) -> JobCost:
+    figures = json.loads((cell_dir / "jobcost.json").read_text())
+    return JobCost(
+        cell_id=cell["cell_id"],
+        scenario=cell["scenario"],
+        concurrency=figures["concurrency"],
+        jobs=figures["jobs"],
+        cpu_ms_per_job=figures["cpu_ms_per_job"],
+        jobs_per_s=figures["jobs_per_s"],
+    )
+
+
+def analyse_cell(cell_dir: Path) -> CellResult | JobCost:
     cell = json.loads((cell_dir / "cell.json").read_text())
+    if cell["model"] == "jobcost":
+        return _jobcost(cell, cell_dir)
     rows = _rows(cell_dir / "jobs.csv")
     # A failed publish answered 503 and left a failed row: refused, not accepted.
     jobs = [j for j in rows if not (j["error"] or "").startswith("publish failed")]
@@ -170,30 +170,54 @@ def analyse_cell(cell_dir: Path) -> CellResult:
     samples, queue = _rows(cell_dir / "samples.csv"), _rows(cell_dir / "queue.csv")
     done = [j for j in jobs if j["status"] == JobStatus.done]
     finished = [float(j["finished"]) for j in done]
+    flags: list[str] = []
     if cell["model"] == "drain":
-        start, end = stats.drain_window(finished)
-        measured = done
+        start, end = cell["t_window_start"], cell["t_window_end"]
+        last = max(finished, default=start)
+        if last < end - 1.0:  # the backlog ran out inside the window
+            flags.append(f"backlog ran out {end - last:.1f} s before the window's end")
+            end = max(last, start + 1e-3)
+        measured = [j for j in done if start <= float(j["finished"]) < end]
     else:
         start, end = cell["t_measure_start"], cell["t_measure_end"]
         measured = [j for j in done if start <= float(j["enqueued"]) < end]
-    throughput = stats.throughput(finished, start, end)
+    window = end - start
+    completed = sum(1 for t in finished if start <= t < end)
+    accepted_in = sum(1 for j in jobs if start <= float(j["enqueued"]) < end)
+    accepted_rate = accepted_in / window if window > 0 else None
+    producer = cell.get("purpose") == "enqueue"  # no workers: the API's rate is the figure
+    if (
+        cell.get("offered")
+        and accepted_rate is not None
+        and accepted_rate < OPEN_KEPT * cell["offered"]
+    ):
+        flags.append(
+            f"generator- or API-limited: {accepted_rate:.0f} of {cell['offered']:g} jobs/s "
+            "offered were accepted"
+        )
 
     def ms(a: str, b: str) -> list[float]:
-        return [(float(j[b]) - float(j[a])) * 1000 for j in measured]
+        return [(float(j[b]) - float(j[a])) * 1000 for j in measured if j[a] and j[b]]
 
     service = ms("started", "finished")  # the last attempt
     median_service = statistics.median(service) if service else None
-    slots = cell["processes"] * (cell["slots"] if cell["backend"] == "taskiq" else 1)
+    slots = cell["processes"] * (cell["slots"] if cell["variant"] not in PREFORK else 1)
+    throughput = (accepted_rate or 0.0) if producer else completed / window if window > 0 else 0.0
+    per_job = accepted_in if producer else completed
     slots_bound = slots / (median_service / 1000) if median_service else None
     utilisation = throughput / slots_bound if slots_bound else None
-    usage = _usage(samples, start, end) or _usage(samples, cell["t_load_start"], cell["t_end"])
-    bottleneck, flags = _bottleneck(cell, usage, utilisation)
+    use = usage.usage(samples, start, end)
+    bottleneck, more = _bottleneck(cell, use, utilisation)
+    flags += more
     lost = stats.count_lost(j["status"] for j in jobs)
     if lost:
         flags.append(f"{lost} accepted job(s) never finished")
     fault = _fault(cell, jobs, rejected) if cell.get("fault") else None
     if fault is not None:
         flags += [n for n in fault.notes if "failed" in n]
+    short = cell["model"] == "drain" and window < SHORT_WINDOW * (
+        cell["t_window_end"] - cell["t_window_start"]
+    )
     return CellResult(
         cell_id=cell["cell_id"],
         variant=cell["variant"],
@@ -203,9 +227,15 @@ def analyse_cell(cell_dir: Path) -> CellResult:
         model=cell["model"],
         load=cell["load"],
         rep=cell["rep"],
-        window_s=round(end - start, 3),
+        prefetch=cell["prefetch"],
+        purpose=cell.get("purpose", "main"),
+        bare=cell.get("bare", False),
+        window_s=round(window, 3),
+        backlog=cell.get("backlog"),
+        discarded=cell.get("discarded"),
         accepted=len(jobs),
-        completed=len(done),
+        completed=completed,
+        done=len(done),
         failed=sum(1 for j in jobs if j["status"] == JobStatus.failed),
         lost=lost,
         redelivered=sum(1 for j in jobs if int(j["attempts"]) > 1),
@@ -214,10 +244,15 @@ def analyse_cell(cell_dir: Path) -> CellResult:
         external_repeats=_external_repeats(cell_dir, jobs),
         throughput=round(throughput, 3),
         offered=cell.get("offered"),
+        accepted_rate=round(accepted_rate, 3) if accepted_rate is not None else None,
+        loop_lag=LoopLag.model_validate(cell["loop_lag"]) if cell.get("loop_lag") else None,
         message_bytes=(cell.get("message") or {}).get("body_bytes"),
         e2e_ms=stats.percentiles(ms("enqueued", "finished")),
         queue_wait_ms=stats.percentiles(ms("enqueued", "first_started")),
         service_ms=stats.percentiles(service),
+        cpu_ms_per_job={c: round(1000 * u.cpu_s / per_job, 4) for c, u in use.items()}
+        if per_job
+        else {},
         bound=Bound(
             slots=slots,
             median_service_ms=median_service,
@@ -227,62 +262,8 @@ def analyse_cell(cell_dir: Path) -> CellResult:
         ),
         locust=_locust(cell_dir),
         fault=fault,
-        usage=usage,
-        series=_series(finished, queue, samples, cell["t_load_start"], cell["t_end"]),
+        usage=use,
+        series=_series(finished, queue, samples, cell["t_load_start"], cell.get("t_end", end)),
         flags=flags,
-        valid=not any("saturated" in f or "API was" in f for f in flags),
+        valid=not short and not any(f.startswith(INVALIDATING) for f in flags),
     )
-
-
-def group(cells: list[CellResult]) -> tuple[list[Group], list[Comparison]]:
-    by: dict[tuple[str, str, float, str], list[CellResult]] = defaultdict(list)
-    for c in cells:
-        if c.fault is not None:  # fault cells have their own table
-            continue
-        by[(c.scenario, c.model, c.load, c.variant)].append(c)
-    groups = []
-    for (scenario, model, load, variant), reps in sorted(by.items()):
-        reps.sort(key=lambda c: c.rep)
-        valid = [c for c in reps if c.valid] or reps
-        groups.append(
-            Group(
-                scenario=scenario,
-                task=reps[0].task,
-                model=model,
-                load=load,
-                variant=variant,
-                throughput=stats.median_interval([c.throughput for c in valid]),
-                e2e_p50=stats.median_interval(
-                    [c.e2e_ms.p50 for c in valid if c.e2e_ms.p50 is not None]
-                ),
-                e2e_p99=stats.median_interval(
-                    [c.e2e_ms.p99 for c in valid if c.e2e_ms.p99 is not None]
-                ),
-                failed=sum(c.failed for c in reps),
-                lost=sum(c.lost for c in reps),
-                duplicate_deliveries=sum(c.duplicate_deliveries for c in reps),
-                invalid_reps=sum(1 for c in reps if not c.valid),
-            )
-        )
-    comparisons = []
-    for (scenario, model, load, variant), reps in sorted(by.items()):
-        taskiq = by.get((scenario, model, load, "taskiq"))
-        if not variant.startswith("celery") or not taskiq:
-            continue
-        pairs = [(t, c) for t in taskiq for c in reps if t.rep == c.rep]
-        p50 = [(t.e2e_ms.p50, c.e2e_ms.p50) for t, c in pairs]
-        comparisons.append(
-            Comparison(
-                scenario=scenario,
-                model=model,
-                load=load,
-                baseline=variant,
-                throughput_ratio=stats.paired_ratio(
-                    [t.throughput for t, _ in pairs], [c.throughput for _, c in pairs]
-                ),
-                e2e_p50_ratio=stats.paired_ratio(
-                    [t or 0.0 for t, c in p50 if c], [c for _, c in p50 if c]
-                ),
-            )
-        )
-    return groups, comparisons

@@ -7,41 +7,50 @@ results gives the same bytes.
 
 import io
 import math
-import statistics
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
-from bench.results import CellResult, Group, Interval
+from bench.results import CellResult, Group, Interval, Ratio
 
-MODEL_ORDER = {"drain": 0, "closed": 1, "open": 2}
-COMPONENTS = ("api", "workers", "rabbitmq", "postgres", "locust", "stub")
+MODEL_ORDER = {"drain": 0, "closed": 1, "open": 2, "enqueue": 3}
+COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")
 VARIANT_COLOURS = {
     "celery": "#1f77b4",
+    "celery-threads": "#17becf",
+    "celery-runner": "#2ca02c",
+    "celery-loop_per_thread": "#bcbd22",
     "celery-naive": "#9467bd",
     "celery-asyncio_run": "#8c564b",
     "taskiq": "#ff7f0e",
 }
-_SPARE_COLOURS = ("#2ca02c", "#d62728", "#17becf", "#bcbd22", "#e377c2", "#7f7f7f")
+COMPONENT_COLOURS = {
+    "workers": "#4c72b0",
+    "api": "#dd8452",
+    "rabbitmq": "#55a868",
+    "postgres": "#c44e52",
+}
+MODE_COLOURS = {"processes": "#1f77b4", "in-flight": "#17becf"}
+_SPARE_COLOURS = ("#d62728", "#e377c2", "#7f7f7f")
 
 
 def load_label(model: str, load: float) -> str:
-    """The load of a cell in words: "drain 1500 jobs", "closed 16 users", "open 50 jobs/s"."""
-    amount = f"{load:g}"
-    unit = {"drain": "jobs", "closed": "users", "open": "jobs/s"}.get(model, "")
-    return f"{model} {amount} {unit}".strip()
+    """The load of a cell in words: "drain", "closed 16 users", "open 50 jobs/s"."""
+    if model == "drain":
+        return "drain"
+    unit = {"closed": "users", "open": "jobs/s", "enqueue": "users"}.get(model, "")
+    return f"{model} {load:g} {unit}".strip()
 
 
 def group_key(model: str, load: float) -> tuple[int, str, float]:
-    """Sort key for (model, load): drain, closed, open, then by load."""
+    """Sort key for (model, load): drain, closed, open, enqueue, then by load."""
     return MODEL_ORDER.get(model, 9), model, load
 
 
@@ -51,9 +60,10 @@ def colour(variant: str) -> str:
     return _SPARE_COLOURS[sum(map(ord, variant)) % len(_SPARE_COLOURS)]
 
 
-def variant_key(variant: str) -> tuple[bool, str]:
-    """Celery variants first (alphabetical), then the rest (Taskiq)."""
-    return not variant.startswith("celery"), variant
+def variant_key(variant: str) -> tuple[int, str]:
+    """Recommended Celery first, then the other Celery variants, then Taskiq."""
+    order = list(VARIANT_COLOURS)
+    return (order.index(variant) if variant in order else len(order)), variant
 
 
 def variant_order(variants: Sequence[str]) -> list[str]:
@@ -86,111 +96,107 @@ def _svg(fig: Figure) -> str:
     return buf.getvalue()
 
 
-def _known(iv: Interval) -> tuple[float, float, float] | None:
-    m, lo, hi = iv.median, iv.lo, iv.hi
-    if m is None or lo is None or hi is None or math.isnan(m + lo + hi):
-        return None
-    return m, lo, hi
+@dataclass(frozen=True)
+class ForestRow:
+    label: str
+    mode: str
+    ratio: Ratio
 
 
-def _err(iv: Interval) -> tuple[float, float]:
-    """Error bar lengths below/above the median (0 when unknown)."""
-    k = _known(iv)
-    return (max(0.0, k[0] - k[1]), max(0.0, k[2] - k[0])) if k else (0.0, 0.0)
-
-
-def _value(iv: Interval) -> float:
-    k = _known(iv)
-    return k[0] if k else 0.0
-
-
-def _grouped(groups: Sequence[Group]) -> tuple[list[tuple[str, float]], list[str]]:
-    keys = sorted({(g.model, g.load) for g in groups}, key=lambda k: group_key(*k))
-    return keys, variant_order([g.variant for g in groups])
-
-
-def _bar_positions(n_keys: int, n_variants: int) -> tuple[float, list[list[float]]]:
-    width = 0.8 / max(1, n_variants)
-    offsets = [(i - (n_variants - 1) / 2) * width for i in range(n_variants)]
-    return width, [[k + off for k in range(n_keys)] for off in offsets]
-
-
-def _finish_x(ax: Axes, keys: Sequence[tuple[str, float]]) -> None:
-    ax.set_xticks(range(len(keys)), [load_label(m, ld) for m, ld in keys])
-    ax.set_xlabel("load model and load")
-    ax.grid(axis="x", visible=False)
-
-
-def _interval_bars(
-    ax: Axes,
-    x: Sequence[float],
-    ivs: Sequence[Interval | None],
-    width: float,
-    variant: str,
-    *,
-    capsize: int,
-    alpha: float = 1.0,
-    label: str | None = None,
-) -> None:
-    """Bars at the medians with whiskers to the 95% interval (0 where nothing ran)."""
-    heights = [_value(iv) if iv else 0.0 for iv in ivs]
-    errs = [_err(iv) if iv else (0.0, 0.0) for iv in ivs]
-    yerr = [[e[0] for e in errs], [e[1] for e in errs]]
-    ax.bar(
-        x,
-        heights,
-        width,
-        yerr=yerr,
-        capsize=capsize,
-        color=colour(variant),
-        alpha=alpha,
-        label=label,
-    )
-
-
-def throughput_chart(groups: Sequence[Group], title: str) -> str:
-    """Grouped bars per (model, load), one bar per variant: median jobs/s over the
-    repetitions, whiskers the 95% interval."""
-    keys, variants = _grouped(groups)
-    by = {(g.model, g.load, g.variant): g for g in groups}
-    with _figure(max(5.0, 1.2 + 1.3 * len(keys)), 3.6) as fig:
+def forest_chart(rows: Sequence[ForestRow], title: str) -> str:
+    """Every Taskiq / Celery ratio with its interval on a log axis; 1.0 marked. Right
+    of the line Taskiq is ahead; a whisker that crosses it decides nothing."""
+    shown = [r for r in rows if r.ratio.point is not None]
+    with _figure(7.5, 0.9 + 0.28 * max(1, len(shown))) as fig:
         ax = fig.add_subplot()
-        width, xs = _bar_positions(len(keys), len(variants))
-        for variant, x in zip(variants, xs, strict=True):
-            cells = [by.get((m, ld, variant)) for m, ld in keys]
-            ivs = [g.throughput if g else None for g in cells]
-            _interval_bars(ax, x, ivs, width, variant, capsize=3, label=variant)
-        _finish_x(ax, keys)
-        ax.set_ylabel("throughput (jobs/s, median, 95% interval)")
+        for y, row in enumerate(reversed(shown)):
+            r, c = row.ratio, MODE_COLOURS.get(row.mode, "#333333")
+            assert r.point is not None
+            if r.lo is not None and r.hi is not None:
+                ax.plot([r.lo, r.hi], [y, y], color=c, lw=2)
+            ax.plot([r.point], [y], "o", color=c, ms=5)
+        ax.axvline(1.0, color="#222222", lw=1)
+        ax.set_xscale("log")
+        ax.set_yticks(range(len(shown)), [r.label for r in reversed(shown)])
+        ax.set_xlabel("Taskiq / Celery throughput (log scale; > 1: Taskiq ahead)")
         ax.set_title(title)
-        ax.legend(title="variant", fontsize=8)
+        ax.grid(axis="y", visible=False)
+        for mode, c in MODE_COLOURS.items():
+            ax.plot([], [], "o-", color=c, label=mode)
+        ax.legend(title="fairness mode", fontsize=8, loc="lower right")
         return _svg(fig)
 
 
-def latency_chart(groups: Sequence[Group], title: str) -> str:
-    """Per (model, load) and variant: end-to-end p50 (solid) in front of p99 (pale),
-    each with its 95% interval, on a log axis."""
-    keys, variants = _grouped(groups)
+def _errs(ivs: Sequence[Interval]) -> list[list[float]]:
+    lows, highs = [], []
+    for iv in ivs:
+        m = iv.median or 0.0
+        known = iv.lo is not None and iv.hi is not None and not math.isnan(iv.lo + iv.hi)
+        lows.append(max(0.0, m - iv.lo) if known and iv.lo is not None else 0.0)
+        highs.append(max(0.0, iv.hi - m) if known and iv.hi is not None else 0.0)
+    return [lows, highs]
+
+
+def throughput_chart(groups: Sequence[Group], title: str) -> str:
+    """Median jobs/s per load model, one bar per variant, whiskers its interval."""
+    keys = sorted({(g.model, g.load) for g in groups}, key=lambda k: group_key(*k))
+    variants = variant_order([g.variant for g in groups])
     by = {(g.model, g.load, g.variant): g for g in groups}
-    with _figure(max(5.0, 1.2 + 1.3 * len(keys)), 3.6) as fig:
+    width = 0.8 / max(1, len(variants))
+    with _figure(max(4.5, 1.5 + 1.6 * len(keys)), 3.2) as fig:
         ax = fig.add_subplot()
-        width, xs = _bar_positions(len(keys), len(variants))
-        for variant, x in zip(variants, xs, strict=True):
-            cells = [by.get((m, ld, variant)) for m, ld in keys]
-            for pick, alpha in (("e2e_p99", 0.35), ("e2e_p50", 1.0)):
-                ivs = [getattr(g, pick) if g else None for g in cells]
-                _interval_bars(ax, x, ivs, width, variant, capsize=2, alpha=alpha)
-        if any(_value(g.e2e_p99) > 0 for g in groups):
-            ax.set_yscale("log")
-        _finish_x(ax, keys)
-        ax.set_ylabel("end-to-end latency (ms, log scale)")
+        for i, variant in enumerate(variants):
+            x = [k + (i - (len(variants) - 1) / 2) * width for k in range(len(keys))]
+            ivs = [
+                g.throughput
+                if (g := by.get((*key, variant)))
+                else Interval(median=0, lo=None, hi=None, n=0)
+                for key in keys
+            ]
+            ax.bar(
+                x,
+                [iv.median or 0.0 for iv in ivs],
+                width,
+                yerr=_errs(ivs),
+                capsize=3,
+                color=colour(variant),
+                label=variant,
+            )
+        ax.set_xticks(range(len(keys)), [load_label(*k) for k in keys])
+        ax.set_ylabel("jobs/s (median, interval)")
         ax.set_title(title)
-        handles = [Patch(color=colour(v), label=v) for v in variants]
-        handles += [
-            Patch(color="#555555", label="p50 (solid)"),
-            Patch(color="#555555", alpha=0.35, label="p99 (pale)"),
-        ]
-        ax.legend(handles=handles, fontsize=8)
+        ax.grid(axis="x", visible=False)
+        ax.legend(fontsize=8)
+        return _svg(fig)
+
+
+def cost_chart(groups: Sequence[Group], title: str) -> str:
+    """CPU milliseconds per job, stacked by component, one bar per variant."""
+    ordered = sorted(groups, key=lambda g: variant_key(g.variant))
+    with _figure(max(4.5, 1.5 + 1.0 * len(ordered)), 3.2) as fig:
+        ax = fig.add_subplot()
+        bottom = [0.0] * len(ordered)
+        for component in COST_COMPONENTS:
+            values = [
+                (g.cpu_ms_per_job[component].median or 0.0)
+                if component in g.cpu_ms_per_job
+                else 0.0
+                for g in ordered
+            ]
+            ax.bar(
+                range(len(ordered)),
+                values,
+                0.6,
+                bottom=bottom,
+                label=component,
+                color=COMPONENT_COLOURS[component],
+            )
+            bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+        ax.set_xticks(range(len(ordered)), [g.variant for g in ordered])
+        ax.set_ylabel("CPU ms per job (median)")
+        ax.set_title(title)
+        ax.grid(axis="x", visible=False)
+        ax.legend(fontsize=8)
         return _svg(fig)
 
 
@@ -198,7 +204,7 @@ def timeline_chart(cells: Sequence[CellResult], title: str) -> str:
     """Completions per second (top) and ready messages in the queue (bottom) against
     time since load start, one line per cell (label: variant, rep)."""
     ordered = sorted(cells, key=lambda c: (variant_key(c.variant), c.rep))
-    with _figure(7.0, 4.6) as fig:
+    with _figure(7.0, 4.2) as fig:
         top = fig.add_subplot(2, 1, 1)
         bottom = fig.add_subplot(2, 1, 2, sharex=top)
         for cell in ordered:
@@ -213,37 +219,4 @@ def timeline_chart(cells: Sequence[CellResult], title: str) -> str:
         top.legend(fontsize=8)
         bottom.set_ylabel("queue depth (ready messages)")
         bottom.set_xlabel("time since load start (s)")
-        return _svg(fig)
-
-
-def _median(values: Sequence[float]) -> float:
-    return statistics.median(values) if values else 0.0
-
-
-def usage_chart(cells: Sequence[CellResult], title: str) -> str:
-    """Average CPU (% of one core) and peak RSS (MB) per component, bars per variant;
-    each bar is the median over the given cells (repetitions) of that variant."""
-    variants = variant_order([c.variant for c in cells])
-    present = {name for c in cells for name in c.usage}
-    components = [c for c in COMPONENTS if c in present] + sorted(present - set(COMPONENTS))
-    with _figure(max(6.0, 1.0 + 1.1 * len(components)), 4.8) as fig:
-        cpu_ax = fig.add_subplot(2, 1, 1)
-        rss_ax = fig.add_subplot(2, 1, 2, sharex=cpu_ax)
-        width, xs = _bar_positions(len(components), len(variants))
-        for variant, x in zip(variants, xs, strict=True):
-            mine = [c for c in cells if c.variant == variant]
-            cpu = [_median([c.usage[k].cpu_avg for c in mine if k in c.usage]) for k in components]
-            rss = [
-                _median([c.usage[k].rss_max_mb for c in mine if k in c.usage]) for k in components
-            ]
-            cpu_ax.bar(x, cpu, width, label=variant, color=colour(variant))
-            rss_ax.bar(x, rss, width, label=variant, color=colour(variant))
-        cpu_ax.set_ylabel("CPU average (% of one core)")
-        cpu_ax.set_title(title)
-        cpu_ax.legend(title="variant", fontsize=8)
-        rss_ax.set_ylabel("peak RSS (MB)")
-        rss_ax.set_xticks(range(len(components)), components)
-        rss_ax.set_xlabel("component")
-        for ax in (cpu_ax, rss_ax):
-            ax.grid(axis="x", visible=False)
         return _svg(fig)

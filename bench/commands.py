@@ -2,23 +2,46 @@
 the same as the Makefile's targets (tests check that)."""
 
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 PY = sys.executable
-# Celery app per variant: the recommended bridge, or one we only measure.
-CELERY_APPS = {
-    "celery": "workers_celery",
-    "celery-naive": "workers_celery.variants.naive",
-    "celery-asyncio_run": "workers_celery.variants.asyncio_run",
+TASKIQ_MODULES = (
+    "workers_taskiq.broker:broker",
+    "workers_taskiq.tasks",
+    "workers_taskiq.probe_tasks",
+)
+
+
+@dataclass(frozen=True)
+class CeleryProfile:
+    app: str  # the Celery app: the recommended bridge, or one we only measure
+    pool: str  # prefork: one task per child process; threads: one process, many threads
+
+
+# Worker variants: Celery's recommended bridge on each pool, the bridges we only measure,
+# and Taskiq.
+CELERY = {
+    "celery": CeleryProfile("workers_celery", "prefork"),
+    "celery-threads": CeleryProfile("workers_celery", "threads"),
+    "celery-runner": CeleryProfile("workers_celery.variants.runner", "prefork"),
+    "celery-loop_per_thread": CeleryProfile("workers_celery.variants.loop_per_thread", "threads"),
+    "celery-naive": CeleryProfile("workers_celery.variants.naive", "prefork"),
+    "celery-asyncio_run": CeleryProfile("workers_celery.variants.asyncio_run", "prefork"),
 }
+CELERY_APPS = {name: p.app for name, p in CELERY.items() if p.pool == "prefork"}
+# Benchmark Celery workers skip the start-up handshake with other workers (mingle) and
+# the gossip of their events: a second or so per start, nothing per task.
+LEAN_CELERY = ("--without-mingle", "--without-gossip")
 
 
 def stub(port: int) -> list[str]:
     return [PY, "-m", "uvicorn", "stub.app:app", "--port", str(port), "--log-level", "warning"]
 
 
-def api(port: int) -> list[str]:
+def api(port: int, app: str = "api.main:app") -> list[str]:
     return [
-        *(PY, "-m", "uvicorn", "api.main:app", "--port", str(port)),
+        *(PY, "-m", "uvicorn", app, "--port", str(port)),
         *("--log-level", "warning", "--no-access-log"),
     ]
 
@@ -37,17 +60,33 @@ def celery_worker(
 
 def taskiq_worker(processes: int, slots: int, loglevel: str = "INFO") -> list[str]:
     return [
-        *(PY, "-m", "taskiq", "worker", "workers_taskiq.broker:broker", "workers_taskiq.tasks"),
+        *(PY, "-m", "taskiq", "worker", *TASKIQ_MODULES),
         *("--workers", str(processes), "--max-async-tasks", str(slots)),
         *("--ack-type", "when_executed", "--log-level", loglevel),
     ]
 
 
-def worker(variant: str, processes: int, slots: int) -> list[str]:
-    """A benchmark worker: task events off, both libraries logging at WARNING."""
+def workers(variant: str, processes: int, slots: int, multiplier: int) -> list[list[str]]:
+    """The processes of one benchmark worker profile: task events off, both libraries
+    logging at WARNING, `processes` worker processes either way. A Celery threads
+    profile is `processes` workers of `slots` threads each; `multiplier` makes its
+    prefetch per process equal to Taskiq's."""
     if variant == "taskiq":
-        return taskiq_worker(processes, slots, loglevel="WARNING")
-    return celery_worker(processes, events=False, app=CELERY_APPS[variant], loglevel="WARNING")
+        return [taskiq_worker(processes, slots, loglevel="WARNING")]
+    profile = CELERY[variant]
+    if profile.pool == "prefork":
+        cmd = celery_worker(processes, "prefork", events=False, app=profile.app, loglevel="WARNING")
+        return [cmd + list(LEAN_CELERY)]
+    threads = celery_worker(slots, "threads", events=False, app=profile.app, loglevel="WARNING")
+    threads += [*LEAN_CELERY, f"--prefetch-multiplier={multiplier}"]
+    return [[*threads, f"--hostname=threads{n}@%h"] for n in range(processes)]
+
+
+def jobcost(scenario: str, concurrency: int, seconds: float, run_id: str, out: Path) -> list[str]:
+    return [
+        *(PY, "-m", "bench.jobcost", scenario, "--concurrency", str(concurrency)),
+        *("--seconds", str(seconds), "--run-id", run_id, "--out", str(out)),
+    ]
 
 
 def locust(

@@ -40,41 +40,45 @@ class FaultContext:
     procs: Processes
     settings: Settings
     db: JobsDB
-    restart_workers: Callable[[], None]
+    restart_workers: Callable[[str | None], None]  # one worker process by name, or all
     restart_api: Callable[[], None]
     notes: list[str]
 
 
-def _worker_root(ctx: FaultContext) -> psutil.Process:
-    return psutil.Process(ctx.procs.running["workers"].pid)
+def _first_worker(ctx: FaultContext) -> tuple[str, psutil.Process]:
+    name = ctx.procs.of("workers")[0]
+    return name, psutil.Process(ctx.procs.running[name].pid)
 
 
 def worker_kill(ctx: FaultContext) -> None:
-    """SIGKILL one worker process (a Celery pool child / a Taskiq worker); its
-    supervisor (Celery's parent / Taskiq's process manager) replaces it."""
-    children = _worker_root(ctx).children()
+    """SIGKILL one worker process: a Celery prefork child or a Taskiq worker, which
+    their supervisor (Celery's parent, Taskiq's manager) replaces; or one Celery
+    threads-pool worker, restarted as a process supervisor would."""
+    name, root = _first_worker(ctx)
+    children = root.children()
+    victim = children[0] if children else root
+    os.kill(victim.pid, signal.SIGKILL)
     if not children:
-        raise RuntimeError("no worker child process to kill")
-    os.kill(children[0].pid, signal.SIGKILL)
-    ctx.notes.append(f"SIGKILL pid {children[0].pid} (one of {len(children)} worker processes)")
+        ctx.restart_workers(name)
+    of = f"one of {len(children)} worker processes" if children else "a threads-pool worker"
+    ctx.notes.append(f"SIGKILL pid {victim.pid} ({of})")
 
 
 def worker_kill_parent(ctx: FaultContext) -> None:
-    """SIGKILL the worker's main process (Celery parent / Taskiq manager), then
-    restart the worker as a process supervisor would."""
-    root = _worker_root(ctx)
+    """SIGKILL a worker's main process (Celery parent / Taskiq manager / one threads-pool
+    worker), then restart it as a process supervisor would."""
+    name, root = _first_worker(ctx)
     os.kill(root.pid, signal.SIGKILL)
     ctx.notes.append(f"SIGKILL main pid {root.pid}; worker restarted")
-    ctx.procs.stop("workers")  # reap what is left of the group
-    ctx.restart_workers()
+    ctx.restart_workers(name if len(ctx.procs.of("workers")) > 1 else None)
 
 
 def graceful_stop(ctx: FaultContext) -> None:
     """SIGTERM to the worker's main process (what `docker stop` sends), then restart."""
     started = time.monotonic()
-    ctx.procs.stop("workers", timeout=60)
+    ctx.procs.stop_all("workers")
     ctx.notes.append(f"SIGTERM; worker exited after {time.monotonic() - started:.1f}s; restarted")
-    ctx.restart_workers()
+    ctx.restart_workers(None)
 
 
 def broker_drop(ctx: FaultContext) -> None:

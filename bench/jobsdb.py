@@ -1,6 +1,7 @@
 """SQL on the jobs table: the source of truth for every figure in the report."""
 
 import csv
+import time
 from pathlib import Path
 
 from alembic.config import Config
@@ -55,6 +56,32 @@ class JobsDB:
                 f"the database is at migration {current}, this checkout needs {head}: "
                 "run `make migrate` (DATABASE_URL)"
             )
+
+    def wait_first_finish(self, run_id: str, limit_s: float, poll_s: float) -> float:
+        """When the run's first job finished (epoch seconds), waiting for it."""
+        sql = text("SELECT extract(epoch FROM min(finished_at)) FROM jobs WHERE run_id = :r")
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            with self.engine.connect() as c:
+                first = c.scalar(sql, {"r": run_id})
+            if first is not None:
+                return float(first)
+            time.sleep(poll_s)
+        raise RuntimeError(f"no job of {run_id} finished within {limit_s}s")
+
+    def finished_between(self, run_id: str, start: float, end: float) -> int:
+        sql = text(
+            "SELECT count(*) FROM jobs WHERE run_id = :r AND status = 'done' "
+            "AND finished_at >= to_timestamp(:a) AND finished_at < to_timestamp(:b)"
+        )
+        with self.engine.connect() as c:
+            return int(c.scalar(sql, {"r": run_id, "a": start, "b": end}) or 0)
+
+    def discard_unstarted(self, run_id: str) -> int:
+        """Delete the run's jobs no worker started (a timed drain's leftover backlog)."""
+        sql = text("DELETE FROM jobs WHERE run_id = :r AND status IN ('publishing', 'queued')")
+        with self.engine.begin() as c:
+            return int(c.execute(sql, {"r": run_id}).rowcount)
 
     def count_status(self, status: str) -> int:
         with self.engine.connect() as c:

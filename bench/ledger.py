@@ -8,7 +8,7 @@ from importlib.metadata import version
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.scenarios import Profile
+from bench.profiles import Profile
 from core.settings import Settings
 
 
@@ -26,22 +26,30 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
         "retry_policy": f"in core.lifecycle for both: {settings.retry_max_attempts} attempts, "
         f"backoff {settings.retry_backoff_s}s doubling to {settings.retry_backoff_max_s}s",
         "worker_processes": settings.worker_processes,
-        "celery_pool": f"prefork, concurrency={settings.worker_processes} (one task per process)",
+        "in_flight_per_process": f"Taskiq --max-async-tasks={settings.worker_slots}; Celery "
+        f"prefork 1 (equal processes), Celery threads pool {settings.worker_slots} threads "
+        "(equal in-flight capacity)",
+        "prefetch_per_process": f"{settings.prefetch} for both unless a cell says otherwise: "
+        f"Taskiq qos={settings.prefetch}; Celery prefork multiplier "
+        f"{settings.celery_prefetch_multiplier(1)} x 1 task, threads multiplier "
+        f"{settings.celery_prefetch_multiplier(settings.worker_slots)} x "
+        f"{settings.worker_slots} threads",
+        "celery_pool": f"prefork, {settings.worker_processes} child processes; threads: "
+        f"{settings.worker_processes} worker processes (one loop and pool each)",
+        "celery_worker_flags": "--without-mingle --without-gossip, task events off (-E not given)",
         "celery_failed_tasks": "rejected, dead-lettered (task_acks_on_failure_or_timeout=False)",
-        "celery_prefetch_multiplier": settings.celery_prefetch_multiplier,
-        "celery_task_events": "off during the benchmark (Flower only)",
-        "taskiq_max_async_tasks": settings.worker_slots,
-        "taskiq_qos": settings.worker_slots,
         "db_pool_per_process": f"pool_size={settings.db_pool_size}, "
         f"max_overflow={settings.db_max_overflow}",
-        "celery_bridge": "one event loop per worker process (workers_celery/bridge.py) unless "
-        "the variant says naive / asyncio_run (workers_celery/variants/)",
+        "celery_bridge": "one event loop per worker process in its own thread "
+        "(workers_celery/bridge.py) unless the variant names one of workers_celery/variants/",
         "worker_log_level": "WARNING for both",
         "api": "one uvicorn process, shared by both backends",
         "warmup_s": profile.warmup_s,
         "measured_s": profile.duration_s,
+        "drain_window_s": profile.drain_window_s,
         "repetitions": profile.reps,
-        "interleaving": "A B A B across variants within each repetition",
+        "interleaving": "variants alternate within a repetition, their order reversed every "
+        "repetition (A B C, C B A, ...)",
     }
 
 

@@ -16,6 +16,11 @@ from types import FrameType
 import httpx
 
 
+def component(name: str) -> str:
+    """Processes named "workers.0", "workers.1" belong to the component "workers"."""
+    return name.partition(".")[0]
+
+
 class Processes:
     def __init__(self, log_dir: Path, env: dict[str, str]) -> None:
         self.log_dir = log_dir
@@ -45,15 +50,27 @@ class Processes:
         if proc is not None:
             stop_group(proc, timeout)
 
-    def stop_all(self) -> None:
-        for name in list(self.running):
+    def stop_all(self, of: str | None = None) -> None:
+        """Stop every process (of one component); SIGTERM reaches them all at once."""
+        names = [n for n in self.running if of is None or component(n) == of]
+        for name in names:
+            proc = self.running[name]
+            if proc.poll() is None:
+                with suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
+        for name in names:
             self.stop(name)
 
+    def of(self, part: str) -> list[str]:
+        """Names of the running processes of a component, in start order."""
+        return [n for n in self.running if component(n) == part]
+
     def check_alive(self, name: str) -> None:
-        proc = self.running[name]
-        if proc.poll() is not None:
-            log = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"{name} exited with {proc.returncode}; last output:\n{log}")
+        for one in self.of(name) if name not in self.running else [name]:
+            proc = self.running[one]
+            if proc.poll() is not None:
+                log = (self.log_dir / f"{one}.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{one} exited with {proc.returncode}; last output:\n{log}")
 
 
 def stop_group(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:

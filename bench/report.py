@@ -1,87 +1,63 @@
 """The report: reads only a saved `Summary` and writes report.md and report.html.
 
-Both files come from one list of blocks (headings, paragraphs, bullet lists, tables,
-charts), so they say the same thing; Markdown has no images, the HTML page inlines
-every chart as <svg> and references nothing outside itself. Same results, same report.
+It leads with the answer (Celery against Taskiq per scenario and fairness mode, with
+intervals and verdicts, and a forest plot), then why (cost per job, the job's own cost
+against the queue path, bottlenecks, the harness's own overhead), then the details.
+Both files come from one list of blocks, so they say the same thing; the HTML page
+inlines every chart as <svg> and references nothing outside itself.
 """
 
 from pathlib import Path
 
 from rich.table import Table as RichTable
 
-from bench import charts
 from bench.charts import group_key, load_label, variant_key
+from bench.report_answer import answer_blocks, throughput_verdict
+from bench.report_details import chart_blocks, flagged_blocks, key_value, locust_blocks
 from bench.report_faults import fault_blocks
 from bench.report_format import (
     Block,
-    Chart,
     Heading,
     Para,
+    duration,
+    interval,
+    num,
+    ratio,
     to_html,
     to_markdown,
 )
-from bench.report_reading import how_to_read
-from bench.report_tables import (
-    Run,
-    bottleneck_table,
-    duration,
-    interval,
-    invalid_table,
-    key_value,
-    locust_table,
-    num,
-    ratio,
-    verdict,
-    verdict_tables,
+from bench.report_run import Run
+from bench.report_why import why_blocks
+from bench.results import Summary, load
+
+SMOKE = (
+    "SMOKE RUN: short windows and few repetitions check that everything works end to end; "
+    "most comparisons here give no verdict, and a figure from this run is not one to quote. "
+    "For figures to act on, run `make bench-standard` (about 45 minutes)."
 )
-
-__all__ = ["interval", "ratio", "render", "summary_table", "verdict"]
-from bench.results import Group, Summary, load
-
-
-def chart_blocks(run: Run) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Charts", only="html")]
-    for scenario in run.scenarios:
-        groups = [g for g in run.s.groups if g.scenario == scenario]
-        blocks.append(Heading(3, scenario, only="html"))
-        if groups:
-            title = f"{scenario}: throughput"
-            blocks.append(Chart("throughput", title, charts.throughput_chart(groups, title)))
-            title = f"{scenario}: end-to-end latency p50 and p99"
-            blocks.append(Chart("latency", title, charts.latency_chart(groups, title)))
-        keys = run.keys(scenario)
-        opens = [k for k in keys if k[1] == "open"]
-        for key in keys:
-            cells = run.cells(key)
-            first = [run.cells(key, v)[0] for v in run.variants if run.cells(key, v)]
-            if (key[1] != "open" or key == opens[-1]) and any(c.series.t for c in first):
-                title = f"{scenario} {load_label(key[1], key[2])}: completions and backlog"
-                blocks.append(Chart("timeline", title, charts.timeline_chart(first, title)))
-            if any(c.usage for c in cells):
-                title = f"{scenario} {load_label(key[1], key[2])}: CPU and memory per component"
-                blocks.append(Chart("usage", title, charts.usage_chart(cells, title)))
-    return blocks
 
 
 def blocks(summary: Summary) -> list[Block]:
     run = Run(summary)
-    invalid = sum(not c.valid for c in summary.cells)
+    cpus = summary.environment.get("cpus", "?")
     head: list[Block] = [
-        Heading(1, f"queuebench report: {summary.run_id}"),
+        Heading(1, f"Celery or Taskiq: queuebench run {summary.run_id}"),
         Para(
-            f"Profile: {summary.profile}. Started: {summary.started}. Wall time: "
-            f"{duration(summary.wall_s)}. Cells: {len(summary.cells)} ({invalid} invalid)."
+            f"Profile {summary.profile}, started {summary.started}, wall time "
+            f"{duration(summary.wall_s)}, {len(summary.cells)} cells, on {cpus} CPUs. "
+            "Every figure comes from the jobs table (Postgres clock) of this run."
         ),
-        Para("Charts: see report.html.", only="md"),
     ]
+    if summary.smoke:
+        head.append(Para(SMOKE))
     return [
         *head,
-        *how_to_read(run),
-        *verdict_tables(run),
+        *answer_blocks(run),
+        *why_blocks(run),
+        Heading(2, "Details"),
         *chart_blocks(run),
-        *invalid_table(run),
-        *bottleneck_table(run),
-        *locust_table(run),
+        *flagged_blocks(run),
+        *locust_blocks(run),
         *fault_blocks(summary),
         *key_value("Fairness ledger (every setting as used)", summary.ledger),
         *key_value("Environment", summary.environment),
@@ -99,39 +75,48 @@ def render(run_dir: Path) -> tuple[Path, Path]:
 
 
 def summary_table(summary: Summary) -> RichTable:
-    """End-of-run console table: one row per variant x scenario (task) x model x load."""
-    table = RichTable(title=f"queuebench {summary.run_id} ({summary.profile})")
+    """End-of-run console table: the answer, one row per comparison."""
+    run = Run(summary)
+    smoke = ", SMOKE RUN" if summary.smoke else ""
+    table = RichTable(title=f"queuebench {summary.run_id} ({summary.profile}{smoke})")
     for name in (
-        "variant",
         "scenario",
-        "task",
-        "model",
         "load",
-        "jobs/s [95%]",
-        "e2e p50 ms",
-        "e2e p99 ms",
-        "failed",
-        "lost",
+        "mode",
+        "celery jobs/s",
+        "taskiq jobs/s",
+        "taskiq / celery",
+        "verdict",
+        "worker CPU ms/job c / t",
     ):
         table.add_column(
-            name,
-            justify="right" if name not in ("variant", "scenario", "task", "model") else "left",
+            name, justify="left" if name in ("scenario", "load", "mode", "verdict") else "right"
         )
-    for g in sorted(summary.groups, key=_group_order):
+    comps = sorted(
+        summary.comparisons,
+        key=lambda c: (
+            run.scenarios.index(c.scenario) if c.scenario in run.scenarios else 99,
+            *group_key(c.model, c.load),
+            c.mode,
+        ),
+    )
+    for c in comps:
+        celery = run.groups.get((c.scenario, c.model, c.load, c.celery))
+        taskiq = run.groups.get((c.scenario, c.model, c.load, "taskiq"))
+        if celery is None or taskiq is None:
+            continue
+        cpu = [g.cpu_ms_per_job.get("workers") for g in (celery, taskiq)]
         table.add_row(
-            g.variant,
-            g.scenario,
-            g.task,
-            g.model,
-            f"{g.load:g}",
-            interval(g.throughput),
-            num(g.e2e_p50.median),
-            num(g.e2e_p99.median),
-            str(g.failed),
-            str(g.lost),
+            c.scenario,
+            load_label(c.model, c.load),
+            c.mode,
+            interval(celery.throughput),
+            interval(taskiq.throughput),
+            ratio(c.throughput_ratio),
+            throughput_verdict(c),
+            " / ".join(num(i.median) if i else "-" for i in cpu),
         )
     return table
 
 
-def _group_order(g: Group) -> tuple[object, ...]:
-    return variant_key(g.variant), g.scenario, *group_key(g.model, g.load)
+__all__ = ["render", "summary_table", "variant_key"]

@@ -64,7 +64,7 @@ def row(c: CellResult) -> list[str]:
         f.fault,
         c.variant,
         str(c.accepted),
-        str(c.completed),
+        str(c.done),
         str(c.failed),
         str(c.lost),
         str(c.redelivered),

@@ -2,13 +2,49 @@
 turned into Markdown and into one self-contained HTML page (no external URLs)."""
 
 import html
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bench.results import Interval, Ratio
+
 DASH = "\u2013"  # en dash: no value
 TIMES = "\u00d7"  # multiplication sign in ratios
+
+
+def num(x: float | None) -> str:
+    if x is None or math.isnan(x):
+        return DASH
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}"
+
+
+def interval(iv: Interval) -> str:
+    """ "median [lo, hi]" (just the median with one repetition)."""
+    if iv.median is None:
+        return DASH
+    if iv.lo is None or iv.hi is None:
+        return num(iv.median)
+    return f"{num(iv.median)} [{num(iv.lo)}, {num(iv.hi)}]"
+
+
+def ratio(r: Ratio) -> str:
+    if r.point is None:
+        return DASH
+    if r.lo is None or r.hi is None:
+        return f"{r.point:.2f}{TIMES} (n={r.n})"
+    return f"{r.point:.2f}{TIMES} [{r.lo:.2f}, {r.hi:.2f}]"
+
+
+def duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    m, s = divmod(round(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min {s:02d} s" if h else f"{m} min {s:02d} s"
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The saved-results contract: what the runner writes and the report reads.
 
-results/<run-id>/summary.json holds a `Summary`; each cell's raw data (Locust
-CSV/HTML, per-job timings, resource samples) sits beside it in cells/<cell-id>/.
+results/<run-id>/summary.json holds a `Summary`; each cell's raw data (per-job rows,
+resource samples, Locust's or the job-cost run's output) sits beside it in
+cells/<cell-id>/, so `python -m bench report` can recompute everything.
 """
 
 from pathlib import Path
@@ -10,13 +11,25 @@ from pydantic import BaseModel, Field
 
 
 class Interval(BaseModel):
-    """Median over repetitions with a 95% bootstrap interval (lo == hi when n == 1;
-    all None when there was nothing to measure)."""
+    """Median over repetitions with an order-statistic interval and its coverage
+    (lo/hi None with one repetition, all None when there was nothing to measure)."""
 
     median: float | None
     lo: float | None
     hi: float | None
     n: int
+    coverage: float | None = None
+
+
+class Ratio(BaseModel):
+    """Taskiq / Celery over paired repetitions: geometric mean and its interval."""
+
+    point: float | None
+    lo: float | None
+    hi: float | None
+    n: int
+    confidence: float
+    method: str
 
 
 class Percentiles(BaseModel):
@@ -26,10 +39,10 @@ class Percentiles(BaseModel):
 
 
 class Usage(BaseModel):
-    """One component's resource use over a cell (CPU in % of one core)."""
+    """One component over a cell's measured window."""
 
-    cpu_avg: float
-    cpu_max: float
+    cpu_s: float  # CPU seconds used
+    cpu_pct: float  # average, in % of one core
     rss_max_mb: float
 
 
@@ -77,32 +90,51 @@ class FaultFigures(BaseModel):
     consuming_after: bool  # a worker consumed from the queue at the end
 
 
+class LoopLag(BaseModel):
+    """How late the API's event loop woke up (the probe in api/loop_lag.py)."""
+
+    samples: int
+    p50_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+
+
 class CellResult(BaseModel):
     cell_id: str
-    variant: str  # "celery", "celery-naive", "celery-asyncio_run", "taskiq"
+    variant: str  # see bench.scenarios.VARIANTS
     backend: str
     scenario: str
     task: str
-    model: str  # drain | closed | open
-    load: float  # users (closed), jobs/s (open), backlog size (drain)
+    model: str  # drain | closed | open | enqueue | fault
+    load: float  # users (closed, enqueue), jobs/s (open, fault); drain: 0 (see backlog)
     rep: int
+    prefetch: int  # messages reserved per worker process
+    purpose: str = "main"  # main | calibration | sweep | fault
+    bare: bool = False  # calibration drain without the harness's instrumentation
     window_s: float
+    backlog: int | None = None  # drain: jobs prefilled
+    discarded: int | None = None  # drain: backlog left unstarted after the window
     accepted: int
-    completed: int
+    completed: int  # done within the measured window
+    done: int = 0  # done by the end of the cell
     failed: int
-    lost: int  # accepted, never finished by the end of the drain
+    lost: int  # accepted, never finished by the end of the cell
     redelivered: int  # jobs with attempts > 1 (re-run)
     duplicate_deliveries: int  # deliveries that found their job finished: re-run without effect
     republished: int  # jobs whose message the API's recovery published again
     # Calls beyond one per job that the external service received (None: no job of the
     # cell calls it, or the stub was not reachable).
     external_repeats: int | None = None
-    throughput: float  # completions/s over the steady window
-    offered: float | None = None  # open model: arrival rate asked for
+    throughput: float  # completions/s over the measured window
+    offered: float | None = None  # open models: arrival rate asked for (jobs/s)
+    accepted_rate: float | None = None  # jobs accepted (202) per second in the window
+    loop_lag: LoopLag | None = None  # the API's event-loop lag over the cell
     message_bytes: int | None = None  # body of one job message, taken off the queue
     e2e_ms: Percentiles
     queue_wait_ms: Percentiles
     service_ms: Percentiles
+    # CPU milliseconds per job completed in the window (= CPU-seconds per 1000 jobs).
+    cpu_ms_per_job: dict[str, float] = Field(default_factory=dict)
     bound: Bound
     locust: LocustFigures | None = None
     fault: FaultFigures | None = None
@@ -112,17 +144,32 @@ class CellResult(BaseModel):
     valid: bool = True
 
 
-class Group(BaseModel):
-    """All repetitions of one (scenario, model, load, variant)."""
+class JobCost(BaseModel):
+    """A scenario's job run in-process through the lifecycle, no queue."""
 
+    cell_id: str
+    scenario: str
+    concurrency: int
+    jobs: int
+    cpu_ms_per_job: float | None
+    jobs_per_s: float | None
+
+
+class Group(BaseModel):
+    """All repetitions of one (purpose, scenario, model, load, variant, prefetch)."""
+
+    purpose: str
     scenario: str
     task: str
     model: str
     load: float
     variant: str
+    prefetch: int
     throughput: Interval
     e2e_p50: Interval
     e2e_p99: Interval
+    cpu_ms_per_job: dict[str, Interval] = Field(default_factory=dict)
+    worker_rss_mb: Interval
     failed: int
     lost: int
     duplicate_deliveries: int
@@ -130,26 +177,42 @@ class Group(BaseModel):
 
 
 class Comparison(BaseModel):
-    """Taskiq / Celery ratio for one (scenario, model, load), paired by repetition."""
+    """Taskiq against one Celery variant for one (scenario, model, load), paired by
+    repetition, under a named fairness mode."""
 
     scenario: str
     model: str
     load: float
-    baseline: str  # the Celery variant compared against
-    throughput_ratio: Interval
-    e2e_p50_ratio: Interval
+    mode: str  # bench.scenarios.MODES key
+    celery: str  # the Celery variant
+    throughput_ratio: Ratio  # Taskiq / Celery jobs/s
+    e2e_p50_ratio: Ratio  # Taskiq / Celery
+    worker_cpu_ratio: Ratio  # Taskiq / Celery worker CPU per job
+
+
+class Calibration(BaseModel):
+    """The harness's own overhead: instrumented / bare drain throughput, per backend."""
+
+    scenario: str
+    backend: str
+    bare: Interval
+    instrumented: Interval
+    ratio: Ratio
 
 
 class Summary(BaseModel):
     run_id: str
     profile: str
+    smoke: bool = False
     started: str
     wall_s: float
     ledger: dict[str, object]  # every fairness setting as used
     environment: dict[str, object]  # versions, CPU count, host
     cells: list[CellResult]
+    jobcosts: list[JobCost] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
     comparisons: list[Comparison] = Field(default_factory=list)
+    calibration: list[Calibration] = Field(default_factory=list)
 
 
 def save(summary: Summary, run_dir: Path) -> Path:

@@ -1,10 +1,17 @@
-"""Sample CPU and RSS per component, and the queue depth, in a background thread.
+"""Sample CPU time and RSS per component, and the queue depth, in a background thread.
 
-Components: processes the harness started (by name, with their children) and the
-shared services found by process name (RabbitMQ's beam.smp, Postgres backends).
+CPU is counted exactly, not estimated from percentages: each sample records the CPU
+seconds (user + system) every process of a component used since the previous sample
+(a process first seen counts its CPU since birth, except in the first, baseline
+sample). CPU-seconds per job then come from summing a window's samples.
+
+Components: processes the harness started (by name, with their children), the shared
+services found by process name (RabbitMQ's beam.smp, every Postgres process) and the
+harness process itself (the observer).
 """
 
 import csv
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +21,7 @@ import psutil
 from kombu import Connection
 
 SERVICES = {"rabbitmq": ("beam.smp",), "postgres": ("postgres",)}
+HARNESS = "harness"
 
 
 def _tree(pid: int) -> list[psutil.Process]:
@@ -43,7 +51,8 @@ class Sampler:
         self.amqp_url, self.queue = amqp_url, queue
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sampler", daemon=True)
-        self._known: dict[int, psutil.Process] = {}  # cpu_percent needs the same object
+        self._cpu: dict[int, float] = {}  # pid -> its CPU seconds at the previous sample
+        self._baseline = True
         self.rows: list[tuple[float, str, float, float]] = []
         self.depth: list[tuple[float, int]] = []
 
@@ -60,19 +69,24 @@ class Sampler:
         found = {name: _by_name(names) for name, names in SERVICES.items()}
         for name, pids in self.roots().items():
             found[name] = [p for pid in pids for p in _tree(pid)]
+        found[HARNESS] = [psutil.Process(os.getpid())]
         return found
 
     def _sample_processes(self, now: float) -> None:
         for component, procs in self._processes().items():
             cpu = rss = 0.0
             for proc in procs:
-                proc = self._known.setdefault(proc.pid, proc)
                 try:
-                    cpu += proc.cpu_percent(None)
+                    times = proc.cpu_times()
                     rss += proc.memory_info().rss
                 except psutil.Error:
                     continue
-            self.rows.append((now, component, round(cpu, 1), round(rss / 2**20, 1)))
+                total = times.user + times.system
+                before = self._cpu.get(proc.pid, 0.0 if not self._baseline else total)
+                cpu += max(0.0, total - before)
+                self._cpu[proc.pid] = total
+            self.rows.append((now, component, round(cpu, 4), round(rss / 2**20, 1)))
+        self._baseline = False
 
     def _loop(self) -> None:
         with Connection(self.amqp_url, connect_timeout=5) as conn:
@@ -88,11 +102,12 @@ class Sampler:
                     self.depth.append((now, 0))
                     channel = conn.channel()  # a failed passive declare closes it
                 self._stop.wait(self.interval)
+            self._sample_processes(time.time())  # closes the last interval
 
     def _write(self) -> None:
         with (self.out_dir / "samples.csv").open("w", newline="") as f:
             w = csv.writer(f)
-            w.writerow(["t", "component", "cpu_pct", "rss_mb"])
+            w.writerow(["t", "component", "cpu_s", "rss_mb"])
             w.writerows(self.rows)
         with (self.out_dir / "queue.csv").open("w", newline="") as f:
             w = csv.writer(f)

@@ -1,5 +1,6 @@
-"""Workloads are data: a scenario is a task (or a mix), a payload generator and
-per-model defaults; a profile is a matrix of variants x scenarios x models."""
+"""Workloads are data: a scenario is a task (or a mix) and a payload generator, with
+its defaults per load model. Variants name a worker profile; fairness modes pair a
+Celery variant with Taskiq."""
 
 import random
 from collections.abc import Callable
@@ -31,6 +32,14 @@ def render_invoice(rng: random.Random) -> tuple[str, dict[str, Any]]:
     return "render_invoice", {"lines": 40, "rounds": 20_000}
 
 
+def noop(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    return "noop", {}
+
+
+def sleep(rng: random.Random) -> tuple[str, dict[str, Any]]:
+    return "sleep", {"ms": 100}
+
+
 def fault_mix(rng: random.Random) -> tuple[str, dict[str, Any]]:
     """price_order and fetch_rates (50 ms call) alternating; the fault cells' workers
     hold every transaction 200 ms (TEST_HOLD_MS), so faults find jobs in flight, and
@@ -51,7 +60,7 @@ class Scenario:
     name: str
     generate: PayloadGen
     description: str
-    drain_jobs: int  # backlog prefilled for the drain model
+    drain_rate: float  # jobs/s a fast worker profile may reach: sizes the first backlog
     closed_users: int  # concurrent users for the closed model
     open_rates: tuple[float, ...]  # arrival rates (jobs/s), stepped upward
 
@@ -59,21 +68,18 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
+        Scenario("noop", noop, "probe: the lifecycle alone", 600, 16, (100, 200, 400)),
+        Scenario("sleep", sleep, "probe: an awaited 100 ms sleep, no I/O", 400, 32, (40, 160)),
         Scenario(
             "price_order",
             price_order,
             "DB write: order + items, exact totals",
-            1500,
+            400,
             16,
             (50, 100, 200, 400),
         ),
         Scenario(
-            "sales_report",
-            sales_report,
-            "DB read: aggregate per SKU, upsert",
-            600,
-            16,
-            (20, 40, 80, 160),
+            "sales_report", sales_report, "DB read: aggregate per SKU, upsert", 150, 16, (20, 80)
         ),
         Scenario(
             "fetch_rates",
@@ -84,97 +90,66 @@ SCENARIOS: dict[str, Scenario] = {
             (10, 40, 160, 320),
         ),
         Scenario(
-            "render_invoice",
-            render_invoice,
-            "CPU: render + 20k hash rounds",
-            300,
-            8,
-            (10, 20, 40, 80),
+            "render_invoice", render_invoice, "CPU: render + 20k hash rounds", 150, 8, (10, 40, 80)
         ),
         Scenario(
             "fault_mix",
             fault_mix,
             "price_order + fetch_rates, 200 ms held transactions (faults)",
-            200,
+            100,
             8,
             (8,),
         ),
-        Scenario("mixed", mixed, "5:3:1:1 price/fetch/report/render", 800, 16, (20, 60, 120, 240)),
+        Scenario("mixed", mixed, "5:3:1:1 price/fetch/report/render", 300, 16, (20, 60, 120, 240)),
     ]
 }
 
-VARIANTS = ("celery", "celery-naive", "celery-asyncio_run", "taskiq")
-MODELS = ("drain", "closed", "open")
+# Worker profiles (bench/commands.py says how each runs). Recommended first.
+VARIANTS = (
+    "celery",
+    "celery-threads",
+    "taskiq",
+    "celery-runner",
+    "celery-loop_per_thread",
+    "celery-naive",
+    "celery-asyncio_run",
+)
+MODELS = ("drain", "closed", "open", "enqueue", "enqueue-rate")
+# The producer side: which API app publishes, and to which backend.
+ENQUEUE_VARIANTS = ("celery", "celery-on-loop", "taskiq")
+API_APPS = {"celery-on-loop": "api.variants.celery_on_loop:app"}  # others: api.main:app
+ENQUEUE_SCENARIO = "price_order"
+ENQUEUE_RATES = (200.0, 400.0, 800.0)
 FAULT_SCENARIO = "fault_mix"
 FAULT_HOLD_MS = 200
 
 
 @dataclass(frozen=True)
-class Profile:
-    name: str
-    description: str
-    variants: tuple[str, ...]
-    scenarios: tuple[str, ...]
-    models: tuple[str, ...]
-    reps: int = 1
-    duration_s: float = 8.0  # measured load per closed/open cell, after warm-up
-    warmup_s: float = 2.0
-    drain_scale: float = 1.0  # multiplies each scenario's drain_jobs
-    users: tuple[int, ...] = ()  # closed-model users; empty: the scenario's default
-    rates: tuple[float, ...] = ()  # open-model rates; empty: the scenario's defaults
-    faults: tuple[str, ...] = ()  # fault cells: fault_mix at fault_rate, one fault each
-    fault_rate: float = 8.0  # jobs/s offered during a fault cell
-    fault_duration_s: float = 15.0  # the fault strikes a third of the way in
+class Mode:
+    """A fairness mode: which Celery profile faces Taskiq, and on what terms."""
+
+    key: str
+    title: str
+    celery: str
+    terms: str
 
 
-BASIC = ("price_order", "sales_report", "fetch_rates", "render_invoice")
-PROFILES: dict[str, Profile] = {
-    p.name: p
-    for p in [
-        Profile(
-            "quick",
-            "both backends, four tasks, drain + closed, one repetition (about 6 minutes)",
-            ("celery", "taskiq"),
-            BASIC,
-            ("drain", "closed"),
-            drain_scale=0.5,
-            faults=("worker-kill",),
-            fault_duration_s=12.0,
-        ),
-        Profile(
-            "full",
-            "all variants, mixed scenario, open sweep, every fault, 3 reps (about 3 hours)",
-            VARIANTS,
-            (*BASIC, "mixed"),
-            MODELS,
-            reps=3,
-            duration_s=20.0,
-            warmup_s=5.0,
-            faults=(
-                "worker-kill",
-                "worker-kill-parent",
-                "broker-drop",
-                "db-drop",
-                "graceful-stop",
-                "poison",
-            ),
-            fault_duration_s=30.0,
-        ),
-        Profile(
-            "tiny",
-            "CI smoke: both backends, price_order drain + closed, one worker-kill",
-            ("celery", "taskiq"),
-            ("price_order",),
-            ("drain", "closed"),
-            duration_s=3.0,
-            warmup_s=1.0,
-            drain_scale=0.1,
-            users=(4,),
-            faults=("worker-kill",),
-            fault_duration_s=6.0,
-        ),
-    ]
-}
+MODES = (
+    Mode(
+        "processes",
+        "equal processes",
+        "celery",
+        "the same worker processes and DB pool per process; Celery prefork runs one task per "
+        "process, Taskiq WORKER_SLOTS coroutines per process",
+    ),
+    Mode(
+        "in-flight",
+        "equal in-flight capacity",
+        "celery-threads",
+        "tuned as experts run I/O-bound work: Celery's threads pool with as many threads per "
+        "process as Taskiq has slots, one event loop and one DB pool per process for both",
+    ),
+)
 
 
 def backend_of(variant: str) -> Backend:

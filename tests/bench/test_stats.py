@@ -1,9 +1,11 @@
 """Statistics against hand-computed fixtures."""
 
+import math
+
 import pytest
 
 from bench import stats
-from bench.results import Interval
+from bench.results import Interval, Ratio
 
 
 def test_percentile_interpolates_like_numpy() -> None:
@@ -30,35 +32,57 @@ def test_throughput_counts_half_open_window() -> None:
     assert stats.throughput(finished, 3.0, 3.0) == 0.0
 
 
-def test_drain_window_trims_ramp_and_tail() -> None:
-    finished = [float(t) for t in range(11)]  # 0..10
-    assert stats.drain_window(finished) == (1.0, 9.0)
-    assert stats.drain_window([]) == (0.0, 0.0)
-
-
 def test_per_second_bins() -> None:
     assert stats.per_second([0.1, 0.9, 1.0, 2.5, 2.99, 3.0, -1.0], 0.0, 3.0) == [2.0, 1.0, 2.0]
 
 
-def test_median_interval() -> None:
-    one = stats.median_interval([5.0])
-    assert (one.median, one.lo, one.hi, one.n) == (5.0, 5.0, 5.0, 1)
-    three = stats.median_interval([1.0, 2.0, 10.0])
-    assert three.median == 2.0 and three.n == 3
-    # A bootstrap median of 3 values is always one of them: the interval spans them.
-    assert three.lo == 1.0 and three.hi == 10.0
-    same = stats.median_interval([4.0, 4.0, 4.0, 4.0])
-    assert (same.lo, same.hi) == (4.0, 4.0)
-    assert stats.median_interval([1.0, 2.0, 10.0]) == three  # seeded: deterministic
-    assert stats.median_interval([]) == Interval(median=None, lo=None, hi=None, n=0)
+def test_median_interval_has_the_coverage_it_claims() -> None:
+    five = stats.median_interval([5.0, 1.0, 4.0, 2.0, 3.0])
+    # [min, max] of 5 covers the median with 1 - 2 * 0.5**5 = 93.75%, not 95%.
+    assert (five.median, five.lo, five.hi, five.n) == (3.0, 1.0, 5.0, 5)
+    assert five.coverage == pytest.approx(0.9375)
+    six = stats.median_interval([float(v) for v in range(1, 7)])
+    assert (six.lo, six.hi) == (1.0, 6.0) and six.coverage == pytest.approx(1 - 2 / 64)
+    # n = 10: [x2, x9] covers 1 - 2 * (1 + 10) / 1024 = 97.85%; [x3, x8] only 89%.
+    ten = stats.median_interval([float(v) for v in range(10, 0, -1)])
+    assert (ten.lo, ten.hi) == (2.0, 9.0)
+    assert ten.coverage == pytest.approx(1 - 22 / 1024, abs=1e-4)
+    one = stats.median_interval([7.0])
+    assert (one.median, one.lo, one.hi, one.coverage) == (7.0, None, None, None)
+    assert stats.median_interval([]) == Interval(median=None, lo=None, hi=None, n=0, coverage=None)
 
 
-def test_paired_ratio() -> None:
-    ratio = stats.paired_ratio([20.0, 30.0, 44.0], [10.0, 10.0, 11.0])  # 2, 3, 4
-    assert ratio.median == 3.0 and ratio.lo == 2.0 and ratio.hi == 4.0
+def test_paired_ratio_is_a_t_interval_on_log_ratios() -> None:
+    r = stats.paired_ratio([20.0, 30.0, 44.0], [10.0, 10.0, 11.0])  # ratios 2, 3, 4
+    logs = [math.log(2), math.log(3), math.log(4)]
+    mean = sum(logs) / 3
+    sd = math.sqrt(sum((x - mean) ** 2 for x in logs) / 2)
+    half = 4.302652729911275 * sd / math.sqrt(3)  # t(0.975, df=2), from tables
+    assert r.point == pytest.approx(24 ** (1 / 3))  # geometric mean of 2, 3, 4
+    assert r.lo == pytest.approx(math.exp(mean - half))
+    assert r.hi == pytest.approx(math.exp(mean + half))
+    assert (r.n, r.confidence) == (3, 0.95) and "paired log-ratios" in r.method
     assert stats.paired_ratio([5.0], [0.0]).n == 0  # a zero baseline is not a ratio
+    single = stats.paired_ratio([3.0], [1.5])
+    assert single.point == pytest.approx(2.0) and (single.lo, single.hi) == (None, None)
     with pytest.raises(ValueError):
         stats.paired_ratio([1.0], [1.0, 2.0])
+
+
+def test_no_verdict_below_the_minimum_pairs_or_across_one() -> None:
+    def ratio(lo: float, hi: float, n: int) -> Ratio:
+        return Ratio(point=(lo * hi) ** 0.5, lo=lo, hi=hi, n=n, confidence=0.95, method="t")
+
+    assert stats.verdict(ratio(1.1, 1.4, 5), "up", "down") == "up"
+    assert stats.verdict(ratio(0.6, 0.9, 5), "up", "down") == "down"
+    assert stats.verdict(ratio(0.9, 1.2, 5), "up", "down") == "no clear difference"
+    assert stats.verdict(ratio(1.5, 1.6, 2), "up", "down").startswith("no verdict (n=2")
+    assert (
+        stats.verdict(
+            Ratio(point=None, lo=None, hi=None, n=0, confidence=0.95, method="t"), "u", "d"
+        )
+        == "not compared"
+    )
 
 
 def test_lost_and_duplicates() -> None:

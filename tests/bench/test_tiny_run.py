@@ -1,5 +1,7 @@
 """A tiny real run (both backends, one task, seconds per cell): it must produce a
-report whose throughput agrees with a direct SQL count, and leave no process behind."""
+report whose throughput and CPU per job agree with the raw data (a direct SQL count
+over each cell's window), lose nothing under a worker kill, and leave no process
+behind."""
 
 import json
 import os
@@ -15,16 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.results import load
 from tests.helpers.processes import ROOT
 
-DRAIN_SQL = """
-    WITH d AS (SELECT extract(epoch FROM finished_at) AS f FROM jobs
-               WHERE run_id = :r AND status = 'done'),
-         w AS (SELECT percentile_cont(0.1) WITHIN GROUP (ORDER BY f) AS lo,
-                      percentile_cont(0.9) WITHIN GROUP (ORDER BY f) AS hi FROM d)
-    SELECT count(*) / (w.hi - w.lo) FROM d, w
-    WHERE d.f >= w.lo AND d.f < w.hi GROUP BY w.lo, w.hi"""
-WINDOW_SQL = """
-    SELECT count(*) / (CAST(:b AS float) - CAST(:a AS float)) FROM jobs
-    WHERE run_id = :r AND status = 'done'
+DONE_IN_WINDOW = """
+    SELECT count(*) FROM jobs WHERE run_id = :r AND status = 'done'
       AND extract(epoch FROM finished_at) >= :a AND extract(epoch FROM finished_at) < :b"""
 # What the run starts: its API and stub (by their ports), workers and Locust. The suite's
 # own stub (another port) may legitimately still be running.
@@ -41,7 +35,8 @@ def leftovers() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def run_dir(tmp_path_factory: pytest.TempPathFactory, engine: AsyncEngine) -> Path:
+    """`engine`: the test database is migrated first."""
     results = tmp_path_factory.mktemp("results")
     cmd = [sys.executable, "-m", "bench", "run", "tiny", "--results", str(results)]
     cmd += ["--api-port", "18000", "--stub-port", "18091"]
@@ -64,7 +59,7 @@ def test_report_files_and_no_orphans(run_dir: Path) -> None:
     assert any((cell / "locust_stats.csv").exists() for cell in cells)
 
 
-async def test_throughput_agrees_with_sql(run_dir: Path, engine: AsyncEngine) -> None:
+async def test_throughput_and_cost_agree_with_sql(run_dir: Path, engine: AsyncEngine) -> None:
     summary = load(run_dir)
     assert {c.variant for c in summary.cells} == {"celery", "taskiq"}
     async with engine.connect() as conn:
@@ -72,23 +67,27 @@ async def test_throughput_agrees_with_sql(run_dir: Path, engine: AsyncEngine) ->
             if cell.fault is not None:
                 continue
             spec = json.loads((run_dir / "cells" / cell.cell_id / "cell.json").read_text())
-            if cell.model == "drain":
-                sql = await conn.scalar(text(DRAIN_SQL), {"r": cell.cell_id})
-            else:
-                window = {
-                    "r": cell.cell_id,
-                    "a": spec["t_measure_start"],
-                    "b": spec["t_measure_end"],
-                }
-                sql = await conn.scalar(text(WINDOW_SQL), window)
-            assert sql is not None and sql > 0, cell.cell_id
-            assert cell.throughput == pytest.approx(float(sql), rel=1e-3), cell.cell_id
+            a, b = (
+                (spec["t_window_start"], spec["t_window_end"])
+                if cell.model == "drain"
+                else (spec["t_measure_start"], spec["t_measure_end"])
+            )
+            done = await conn.scalar(text(DONE_IN_WINDOW), {"r": cell.cell_id, "a": a, "b": b})
+            assert done and done > 0, cell.cell_id
+            assert cell.throughput == pytest.approx(done / (b - a), rel=1e-3), cell.cell_id
+            # CPU per job: the workers' CPU seconds in the window over the jobs done in it.
+            workers = cell.usage["workers"]
+            assert workers.cpu_s > 0
+            assert cell.cpu_ms_per_job["workers"] == pytest.approx(
+                1000 * workers.cpu_s / done, rel=1e-3
+            )
             assert (cell.lost, cell.failed, cell.duplicate_deliveries) == (0, 0, 0)
+    assert summary.comparisons and all(c.throughput_ratio.n == 1 for c in summary.comparisons)
 
 
 def test_html_is_self_contained_with_charts(run_dir: Path) -> None:
     html = (run_dir / "report.html").read_text()
-    assert html.count("<svg") >= 4
+    assert html.count("<svg") >= 4 and "SMOKE RUN" in html
     for external in ('src="http', 'href="http', "url(http", "@import"):
         assert external not in html
 
@@ -109,7 +108,7 @@ def test_worker_kill_loses_nothing(run_dir: Path) -> None:
     for cell in kills:
         assert cell.fault is not None and cell.fault.fault == "worker-kill"
         assert cell.fault.notes and cell.fault.notes[0].startswith("SIGKILL pid")
-        assert cell.accepted > 0 and cell.completed == cell.accepted
+        assert cell.accepted > 0 and cell.done == cell.accepted
         assert (cell.lost, cell.failed) == (0, 0)
         assert cell.fault.consuming_after and cell.fault.recovery_s is not None
     report = (run_dir / "report.md").read_text()

@@ -1,0 +1,103 @@
+"""How a cell puts load on the system: a prefilled backlog, Locust users (closed, open,
+enqueue), or the in-process job-cost run; and how large a drain backlog must be."""
+
+import math
+import random
+from pathlib import Path
+
+import httpx
+
+from bench import commands
+from bench.plan import Cell
+from bench.processes import Processes
+from bench.profiles import Profile
+from bench.scenarios import SCENARIOS
+
+PREFILL_CHUNK = 1000
+PER_USER_RATE = 2.0  # jobs/s per open-model user: pacing holds while replies take < 0.5 s
+MAX_OPEN_USERS = 500
+STARTUP_SLACK_S = 3.0  # a worker's start, counted into the backlog it must not run out of
+
+
+class Backlogs:
+    """Sizes each drain's backlog to outlast its window: from the fastest rate seen so
+    far for the scenario and variant (the scenario's hint at first), with a margin."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.seen: dict[tuple[str, str, int | None], float] = {}
+
+    def size(self, cell: Cell) -> int:
+        rate = self.seen.get((cell.scenario, cell.variant, cell.prefetch))
+        rate = rate or SCENARIOS[cell.scenario].drain_rate
+        seconds = self.profile.drain_ramp_s + self.profile.drain_window_s + STARTUP_SLACK_S
+        return max(100, min(30_000, math.ceil(1.3 * rate * seconds)))
+
+    def record(self, cell: Cell, rate: float) -> None:
+        key = (cell.scenario, cell.variant, cell.prefetch)
+        self.seen[key] = max(rate, self.seen.get(key, 0.0))
+
+
+def prefill(http: httpx.Client, cell: Cell, run_id: str, backlog: int) -> None:
+    rng = random.Random(cell.index)
+    for start in range(0, backlog, PREFILL_CHUNK):
+        jobs = []
+        for _ in range(min(PREFILL_CHUNK, backlog - start)):
+            task, payload = SCENARIOS[cell.scenario].generate(rng)
+            jobs.append(
+                {"backend": cell.backend, "task": task, "payload": payload, "run_id": run_id}
+            )
+        r = http.post("/jobs/batch", json={"jobs": jobs})
+        if r.status_code != 202:
+            raise RuntimeError(f"prefill failed: {r.status_code} {r.text[:300]}")
+
+
+def run_locust(
+    procs: Processes,
+    cell: Cell,
+    run_id: str,
+    cell_dir: Path,
+    api_url: str,
+    run_time_s: float,
+    locust_workers: int,
+) -> None:
+    if cell.model == "closed":
+        users, user_class, rate = int(cell.load), "ClosedUser", 1.0
+    elif cell.model == "enqueue":
+        users, user_class, rate = int(cell.load), "EnqueueUser", 1.0
+    else:  # open, enqueue-rate, fault: a user needs a reply within 1/PER_USER_RATE s to keep pace
+        users = max(1, min(MAX_OPEN_USERS, math.ceil(cell.load / PER_USER_RATE)))
+        user_class, rate = "OpenUser", cell.load / users
+    out = str(cell_dir / "locust")
+    cmd = commands.locust(users, run_time_s, api_url, out, user_class, locust_workers)
+    env = {
+        "BENCH_SCENARIO": cell.scenario,
+        "BENCH_BACKEND": cell.backend,
+        "BENCH_RUN_ID": run_id,
+        "BENCH_RATE": str(rate),
+    }
+    proc = procs.start("locust", cmd, env)
+    for n in range(locust_workers):  # distributed: one master, N local worker processes
+        procs.start(f"locust.{n}", commands.locust_worker(user_class), env)
+    try:
+        proc.wait(run_time_s + 90)
+    finally:
+        procs.stop_all("locust")
+    if not (cell_dir / "locust_stats.csv").exists():
+        log = (procs.log_dir / "locust.log").read_text(errors="replace")[-1500:]
+        raise RuntimeError(f"Locust produced no stats (exit {proc.returncode}):\n{log}")
+
+
+def run_jobcost(procs: Processes, cell: Cell, run_id: str, cell_dir: Path, seconds: float) -> None:
+    """The scenario's job, in a process of its own, through the lifecycle, no queue."""
+    cmd = commands.jobcost(
+        cell.scenario, int(cell.load), seconds, run_id, cell_dir / "jobcost.json"
+    )
+    proc = procs.start("jobcost", cmd)
+    try:
+        proc.wait(seconds + 120)
+    finally:
+        procs.stop("jobcost")
+    if proc.returncode != 0:
+        log = (procs.log_dir / "jobcost.log").read_text(errors="replace")[-1500:]
+        raise RuntimeError(f"job-cost run failed (exit {proc.returncode}):\n{log}")
