@@ -5,14 +5,16 @@ RUN := $(UV) run --frozen
 WORKERS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; print(s().worker_processes)' 2>/dev/null || echo 2)
 SLOTS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; print(s().worker_slots)' 2>/dev/null || echo 32)
 
-.PHONY: help env services migrate test lint api stub worker-celery worker-taskiq flower bench bench-full clean
+.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-taskiq flower bench bench-standard bench-full clean
 
 help:
 	@echo "make test           create the env, start Postgres+RabbitMQ, migrate a test DB, run the suite"
-	@echo "make bench          run the quick Celery-vs-Taskiq benchmark and print the report path"
-	@echo "make bench-full     every variant, scenario and load model, 3 repetitions (hours)"
+	@echo "make bench          the quick benchmark: a smoke run of a few minutes, no figures to quote"
+	@echo "make bench-standard the standard benchmark (~45 min): both fairness modes, 5 repetitions"
+	@echo "make bench-full     every variant, scenario, load model and fault (hours)"
 	@echo "make api | stub     run the API (port 8000) | the external rates stub (port 8090)"
 	@echo "make worker-celery  Celery worker (WORKERS prefork processes, one event loop each)"
+	@echo "make worker-celery-threads  one Celery threads-pool worker (SLOTS threads, one loop)"
 	@echo "make worker-taskiq  Taskiq worker (WORKERS processes x SLOTS async tasks)"
 	@echo "make migrate        apply migrations to DATABASE_URL"
 	@echo "make lint           ruff + mypy"
@@ -45,14 +47,20 @@ stub: env
 worker-celery: migrate
 	$(RUN) celery -A workers_celery worker --loglevel=INFO --concurrency=$(WORKERS) -E
 
+worker-celery-threads: migrate
+	$(RUN) celery -A workers_celery worker --loglevel=INFO --pool=threads --concurrency=$(SLOTS) --prefetch-multiplier=1 -E
+
 worker-taskiq: migrate
-	$(RUN) taskiq worker workers_taskiq.broker:broker workers_taskiq.tasks --workers $(WORKERS) --max-async-tasks $(SLOTS) --ack-type when_executed
+	$(RUN) taskiq worker workers_taskiq.broker:broker workers_taskiq.tasks workers_taskiq.probe_tasks --workers $(WORKERS) --max-async-tasks $(SLOTS) --ack-type when_executed
 
 flower: env
 	$(RUN) celery -A workers_celery flower --address=127.0.0.1 --port=5555
 
 bench: migrate
 	$(RUN) python -m bench run quick
+
+bench-standard: migrate
+	$(RUN) python -m bench run standard
 
 bench-full: migrate
 	$(RUN) python -m bench run full
