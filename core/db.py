@@ -18,7 +18,9 @@ def make_engine(
     settings: Settings, *, null_pool: bool = False, role: str = "queuebench"
 ) -> AsyncEngine:
     """`role` becomes Postgres's application_name, so operators (and the fault
-    harness) can tell the API's connections from the workers'."""
+    harness) can tell the API's connections from the workers'. Workers' pools skip the
+    pre-ping (a round trip per checkout): the lifecycle retries a dropped connection,
+    and the first disconnect error recycles the whole pool."""
     connect_args = {"server_settings": {"application_name": role}}
     if null_pool:
         return create_async_engine(
@@ -28,7 +30,7 @@ def make_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,  # a dropped backend is replaced, not handed out
+        pool_pre_ping=role != WORKER_ROLE,  # the API's: a dropped backend is not handed out
         connect_args=connect_args,
     )
 

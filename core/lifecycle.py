@@ -6,20 +6,23 @@ the row holds its payload, which `mark_running` returns. The job's effects and i
 running, so a delivery that finds the job finished (a redelivery, or a second delivery
 racing the first) changes nothing and is counted in `duplicate_deliveries`. Attempts
 are counted in the row, so retries and redeliveries share one bounded budget.
+
+The statements are built once (SQLAlchemy Core on the jobs table): every job runs the
+same three, and the ORM's bulk update machinery would cost more than the job itself.
 """
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 from uuid import UUID
 
 import httpx
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import func
 
@@ -32,6 +35,35 @@ from core.test_hooks import hold_transaction
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+jobs = cast(Table, Job.__table__)
+
+MARK_RUNNING = (
+    update(jobs)
+    .where(jobs.c.id == bindparam("uid"), jobs.c.status.in_([s.value for s in UNFINISHED]))
+    .values(
+        status=JobStatus.running.value,
+        attempts=jobs.c.attempts + 1,
+        first_started_at=func.coalesce(jobs.c.first_started_at, func.clock_timestamp()),
+        started_at=func.clock_timestamp(),
+    )
+    .returning(jobs.c.attempts, jobs.c.task, jobs.c.payload)
+)
+FINISH = (
+    update(jobs)
+    .where(jobs.c.id == bindparam("uid"), jobs.c.status == JobStatus.running.value)
+    .values(
+        status=bindparam("final"),
+        result=bindparam("outcome", type_=JSONB(none_as_null=True)),
+        error=bindparam("why"),
+        finished_at=func.clock_timestamp(),
+    )
+    .returning(jobs.c.id)
+)
+COUNT_DUPLICATE = (
+    update(jobs)
+    .where(jobs.c.id == bindparam("uid"))
+    .values(duplicate_deliveries=jobs.c.duplicate_deliveries + 1)
+)
 
 
 class Outcome(StrEnum):
@@ -42,8 +74,7 @@ class Outcome(StrEnum):
     duplicate = "duplicate"  # the job was already finished: nothing changed
 
 
-@dataclass(frozen=True)
-class Started:
+class Started(NamedTuple):
     """What mark_running read back from the row for this delivery."""
 
     attempts: int
@@ -53,41 +84,26 @@ class Started:
 
 async def mark_running(session: AsyncSession, job_id: UUID) -> Started | None:
     """attempts+1 and this start's time; None if the job is finished or unknown."""
-    row = (
-        await session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status.in_(UNFINISHED))
-            .values(
-                status=JobStatus.running,
-                attempts=Job.attempts + 1,
-                first_started_at=func.coalesce(Job.first_started_at, func.clock_timestamp()),
-                started_at=func.clock_timestamp(),
-            )
-            .returning(Job.attempts, Job.task, Job.payload)
-        )
-    ).first()
+    row = (await session.execute(MARK_RUNNING, {"uid": job_id})).first()
     await session.commit()
     return Started(*row) if row else None
 
 
-async def finish(session: AsyncSession, job_id: UUID, status: JobStatus, **values: Any) -> bool:
+async def finish(
+    session: AsyncSession,
+    job_id: UUID,
+    status: JobStatus,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> bool:
     """The final write, in the caller's transaction. False if the job is no longer
     running: another delivery finished it first."""
-    finished = await session.scalar(
-        update(Job)
-        .where(Job.id == job_id, Job.status == JobStatus.running)
-        .values(status=status, finished_at=func.clock_timestamp(), **values)
-        .returning(Job.id)
-    )
-    return finished is not None
+    params = {"uid": job_id, "final": status.value, "outcome": result, "why": error}
+    return await session.scalar(FINISH, params) is not None
 
 
 async def count_duplicate(session: AsyncSession, job_id: UUID) -> None:
-    await session.execute(
-        update(Job)
-        .where(Job.id == job_id)
-        .values(duplicate_deliveries=Job.duplicate_deliveries + 1)
-    )
+    await session.execute(COUNT_DUPLICATE, {"uid": job_id})
     await session.commit()
 
 
@@ -105,7 +121,8 @@ class DatabaseUnavailable(Exception):
 
 
 async def _write(session: AsyncSession, settings: Settings, op: Callable[[], Awaitable[_T]]) -> _T:
-    """A lifecycle write that survives a dropped connection: roll back, back off, retry."""
+    """A lifecycle write that survives a dropped connection: roll back, back off, retry.
+    (Workers' pools skip the pre-ping: a dead connection is found here, and replaced.)"""
     for n in range(1, settings.db_retry_attempts + 1):
         try:
             return await op()
@@ -157,7 +174,7 @@ async def execute(
             payload = spec.payload.model_validate(started.payload)
             result = await spec.run(JobContext(uid, session, http, settings.stub_url), payload)
             await hold_transaction(session, settings)
-            if not await finish(session, uid, JobStatus.done, result=result, error=None):
+            if not await finish(session, uid, JobStatus.done, result=result):
                 await session.rollback()
                 return await duplicate()
             await session.commit()

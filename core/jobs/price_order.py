@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.jobs.context import JobContext
@@ -64,29 +64,31 @@ def compute_totals(payload: PriceOrderPayload) -> Totals:
     return Totals(lines, subtotal, tax, subtotal + tax)
 
 
+# Built once: Core statements on the tables (the ORM's bulk paths cost more than the job).
+orders, order_items = cast(Table, Order.__table__), cast(Table, OrderItem.__table__)
+INSERT_ORDER = (
+    pg_insert(orders)
+    .on_conflict_do_nothing(index_elements=[orders.c.job_id])
+    .returning(orders.c.id)
+)
+ORDER_OF_JOB = select(orders.c.id).where(orders.c.job_id == bindparam("job_id"))
+INSERT_ITEMS = insert(order_items)
+
+
 async def price_order(ctx: JobContext, payload: PriceOrderPayload) -> dict[str, Any]:
     totals = compute_totals(payload)
     session = ctx.session
-    order_id = await session.scalar(
-        pg_insert(Order)
-        .values(
-            job_id=ctx.job_id,
-            customer=payload.customer,
-            subtotal=totals.subtotal,
-            tax=totals.tax,
-            total=totals.total,
-        )
-        .on_conflict_do_nothing(index_elements=[Order.job_id])
-        .returning(Order.id)
-    )
+    order = {"job_id": ctx.job_id, "customer": payload.customer}
+    order |= {"subtotal": totals.subtotal, "tax": totals.tax, "total": totals.total}
+    order_id = await session.scalar(INSERT_ORDER, order)
     if order_id is None:
         # Another delivery of this job committed the order (and so its `done`) while
         # this one ran: the lifecycle's final write finds the job finished and rolls
         # this delivery back, counting it in jobs.duplicate_deliveries.
-        order_id = await session.scalar(select(Order.id).where(Order.job_id == ctx.job_id))
+        order_id = await session.scalar(ORDER_OF_JOB, {"job_id": ctx.job_id})
     else:
         await session.execute(
-            insert(OrderItem), [{"order_id": order_id, **line} for line in totals.lines]
+            INSERT_ITEMS, [{"order_id": order_id, **line} for line in totals.lines]
         )
     return {
         "order_id": order_id,

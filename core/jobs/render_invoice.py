@@ -1,9 +1,10 @@
 """render_invoice: CPU-bound pure-Python work whose digest is stored."""
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from core.jobs.context import JobContext
@@ -38,18 +39,13 @@ def digest(text: str, rounds: int) -> str:
     return value.decode()
 
 
+invoices = cast(Table, Invoice.__table__)
+INSERT_INVOICE = pg_insert(invoices).on_conflict_do_nothing(index_elements=[invoices.c.job_id])
+
+
 async def render_invoice(ctx: JobContext, payload: RenderInvoicePayload) -> dict[str, Any]:
     text = render(payload)
     result = {"digest": digest(text, payload.rounds), "size_bytes": len(text.encode())}
-    await ctx.session.execute(
-        pg_insert(Invoice)
-        .values(
-            job_id=ctx.job_id,
-            customer=payload.customer,
-            lines=payload.lines,
-            rounds=payload.rounds,
-            **result,
-        )
-        .on_conflict_do_nothing(index_elements=[Invoice.job_id])
-    )
+    row = {"job_id": ctx.job_id, "customer": payload.customer, "lines": payload.lines}
+    await ctx.session.execute(INSERT_INVOICE, {**row, "rounds": payload.rounds, **result})
     return result
