@@ -16,10 +16,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import cast
 from uuid import UUID, uuid4
 
 from fastapi import HTTPException, status
-from sqlalchemy import insert, update
+from sqlalchemy import ARRAY, Table, Uuid, any_, bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import func
 
@@ -32,7 +33,23 @@ from core.test_hooks import pause_before_publish
 
 log = logging.getLogger(__name__)
 MAX_BATCH_JOBS = 1000  # a batch closes at this many jobs (a bigger request goes alone)
-BATCHES_IN_FLIGHT = 2  # one commits while the other publishes
+BATCHES_IN_FLIGHT = 4  # batches overlap their commits and publisher confirms
+# Built once; `= ANY(:ids)` keeps one prepared statement whatever the batch size.
+jobs_table = cast(Table, Job.__table__)
+PUBLISHING = jobs_table.c.status == JobStatus.publishing.value  # unless a worker started it
+INSERT = insert(jobs_table)
+MARK_QUEUED = (
+    update(jobs_table)
+    .where(jobs_table.c.id == any_(bindparam("ids", type_=ARRAY(Uuid()))), PUBLISHING)
+    .values(status=JobStatus.queued.value)
+)
+MARK_FAILED = (
+    update(jobs_table)
+    .where(jobs_table.c.id == bindparam("uid"), PUBLISHING)
+    .values(
+        status=JobStatus.failed.value, error=bindparam("why"), finished_at=func.clock_timestamp()
+    )
+)
 
 
 async def publish(
@@ -114,55 +131,43 @@ class Enqueuer:
         self._slots.release()
 
     async def _settle(self, batch: list[Request]) -> None:
-        try:
-            failed = await self._enqueue(batch)
-        except Exception as exc:  # the database: each request answers for itself
-            for request in batch:
-                if not request.done.done():
-                    request.done.set_exception(exc)
-            return
-        for request in batch:
-            if not request.done.done():
-                request.done.set_result({i: failed[i] for i in request.ids if i in failed})
-
-    async def _enqueue(self, batch: list[Request]) -> dict[UUID, str]:
         pairs = [(i, job) for r in batch for i, job in zip(r.ids, r.jobs, strict=True)]
-        rows = [
-            {
-                "id": job_id,
-                "backend": job.backend.value,
-                "task": job.task,
-                "status": JobStatus.publishing.value,
-                "attempts": 0,
-                "payload": job.payload.model_dump(mode="json"),
-                "run_id": job.run_id,
-            }
-            for job_id, job in pairs
-        ]
-        # Committed before publishing, so a fast worker always finds its row.
-        async with self.engine.begin() as conn:
-            await conn.execute(insert(Job), rows)
-        await pause_before_publish(self.settings)
-        failed = await publish(self.publishers, [(i, job.backend, job.task) for i, job in pairs])
-        try:
-            await self._mark(pairs, failed)
-        except Exception as exc:  # the messages are out: accepted; the recovery mends the rows
-            log.warning("enqueue: rows left publishing after their publish: %s", exc)
-        return failed
+        async with self.engine.connect() as conn:  # one pooled connection for the batch
+            try:
+                # Committed before publishing, so a fast worker always finds its row.
+                async with conn.begin():
+                    await conn.execute(INSERT, [row(i, job) for i, job in pairs])
+            except Exception as exc:  # the database: each request answers for itself
+                for request in batch:
+                    request.done.set_exception(exc)
+                return
+            await pause_before_publish(self.settings)
+            jobs = [(i, job.backend, job.task) for i, job in pairs]
+            failed = await publish(self.publishers, jobs)
+            if failed:  # their rows say failed before anyone is told so
+                async with conn.begin():
+                    for job_id, why in failed.items():
+                        await conn.execute(MARK_FAILED, {"uid": job_id, "why": why})
+            try:
+                async with conn.begin():
+                    # No wait for the fsync: a `queued` lost in a crash leaves the row
+                    # `publishing`, which the recovery publishes again, changing nothing.
+                    await conn.execute(text("SET LOCAL synchronous_commit = off"))
+                    published = [i for i, _ in pairs if i not in failed]
+                    await conn.execute(MARK_QUEUED, {"ids": published})
+            except Exception as exc:  # the messages are out: accepted all the same
+                log.warning("enqueue: rows left publishing after their publish: %s", exc)
+        for request in batch:
+            request.done.set_result({i: failed[i] for i in request.ids if i in failed})
 
-    async def _mark(self, pairs: list[tuple[UUID, JobIn]], failed: dict[UUID, str]) -> None:
-        published = [i for i, _ in pairs if i not in failed]
-        publishing = Job.status == JobStatus.publishing  # a worker may have started it already
-        async with self.engine.begin() as conn:
-            if published:
-                await conn.execute(
-                    update(Job)
-                    .where(Job.id.in_(published), publishing)
-                    .values(status=JobStatus.queued)
-                )
-            for job_id, why in failed.items():
-                await conn.execute(
-                    update(Job)
-                    .where(Job.id == job_id, publishing)
-                    .values(status=JobStatus.failed, error=why, finished_at=func.clock_timestamp())
-                )
+
+def row(job_id: UUID, job: JobIn) -> dict[str, object]:
+    return {
+        "id": job_id,
+        "backend": job.backend.value,
+        "task": job.task,
+        "status": JobStatus.publishing.value,
+        "attempts": 0,
+        "payload": job.payload.model_dump(mode="json"),
+        "run_id": job.run_id,
+    }

@@ -22,6 +22,8 @@ from core.contract import Backend, message_kwargs
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+CELERY_CHUNK = 4  # messages per publishing thread
+CELERY_THREADS = 8  # <= the producer pool (broker_pool_limit, 10)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class CeleryPublisher:
         self.queue = settings.queue_for(Backend.celery)
         self.timeout = settings.publish_timeout_s
         self.in_thread = in_thread  # False only in api/variants/celery_on_loop.py
+        self.threads = anyio.CapacityLimiter(CELERY_THREADS)
 
     def _send_all(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
         with self.app.producer_or_acquire() as producer:
@@ -66,11 +69,21 @@ class CeleryPublisher:
         return {}
 
     async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
-        try:
-            if not self.in_thread:  # blocks the event loop: the mistake, measured
+        if not self.in_thread:  # blocks the event loop: the mistake, measured
+            try:
                 return self._send_all(jobs)
+            except Exception as exc:
+                return {j.job_id: reason(exc) for j in jobs}
+        # Each publish waits for its confirm on a blocking socket: chunks on several
+        # threads (each with its own pooled producer) wait side by side.
+        chunks = [jobs[n : n + CELERY_CHUNK] for n in range(0, len(jobs), CELERY_CHUNK)]
+        results = await asyncio.gather(*(self._send_in_thread(c) for c in chunks))
+        return {k: v for failed in results for k, v in failed.items()}
+
+    async def _send_in_thread(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
+        try:
             with anyio.fail_after(self.timeout * 2):
-                return await anyio.to_thread.run_sync(self._send_all, jobs)
+                return await anyio.to_thread.run_sync(self._send_all, jobs, limiter=self.threads)
         except Exception as exc:  # timeout or failure to get a connection
             return {j.job_id: reason(exc) for j in jobs}
 

@@ -40,12 +40,13 @@ class _JobBase(BaseModel):
     backend: Backend
     run_id: RunId | None = None
 
-    @field_validator("payload", check_fields=False)
+    @field_validator("payload", mode="before", check_fields=False)
     @classmethod
-    def storable(cls, payload: BaseModel) -> BaseModel:
+    def storable(cls, payload: Any) -> Any:
         # The payload is stored as JSONB, which cannot hold U+0000: without this the
-        # INSERT fails and the client gets a 500 instead of a 422.
-        if any("\x00" in s for s in strings(payload.model_dump(mode="json"))):
+        # INSERT fails and the client gets a 500 instead of a 422. Checked on the input
+        # as sent, before the model (which only keeps or derives what it was given).
+        if any("\x00" in s for s in strings(payload)):
             raise ValueError("strings in the payload must not contain U+0000 (NUL)")
         return payload
 
