@@ -191,9 +191,11 @@ def analyse_cell(cell_dir: Path) -> CellResult | JobCost:
         and accepted_rate is not None
         and accepted_rate < OPEN_KEPT * cell["offered"]
     ):
+        # Under an enqueue-rate load the API's limit is the figure; elsewhere it is not a
+        # worker result.
+        who = "API at its limit" if producer else "generator- or API-limited"
         flags.append(
-            f"generator- or API-limited: {accepted_rate:.0f} of {cell['offered']:g} jobs/s "
-            "offered were accepted"
+            f"{who}: {accepted_rate:.0f} of {cell['offered']:g} jobs/s offered were accepted"
         )
 
     def ms(a: str, b: str) -> list[float]:

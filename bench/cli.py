@@ -54,7 +54,7 @@ def run(
     users: Annotated[str | None, typer.Option(help="closed-model users, comma list")] = None,
     rates: Annotated[str | None, typer.Option(help="open-model jobs/s, comma list")] = None,
     prefetch_sweep: Annotated[
-        str | None, typer.Option(help="prefetch values for noop drains")
+        str | None, typer.Option(help="prefetch values for noop drains, or none")
     ] = None,
     jobcost: Annotated[bool | None, typer.Option(help="in-process job cost cells")] = None,
     calibrate: Annotated[bool | None, typer.Option(help="harness overhead calibration")] = None,
@@ -93,9 +93,13 @@ def run(
     numbers = {
         "users": _numbers(users, int, "--users"),
         "rates": _numbers(rates, float, "--rates"),
-        "prefetch_sweep": _numbers(prefetch_sweep, int, "--prefetch-sweep"),
+        "prefetch_sweep": _numbers(
+            None if prefetch_sweep == "none" else prefetch_sweep, int, "--prefetch-sweep"
+        ),
     }
     changes |= {k: v for k, v in numbers.items() if v}
+    if prefetch_sweep == "none":
+        changes["prefetch_sweep"] = ()
     given = {
         "reps": reps,
         "duration_s": duration,

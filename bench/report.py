@@ -26,6 +26,7 @@ from bench.report_format import (
     to_html,
     to_markdown,
 )
+from bench.report_producer import producer_blocks
 from bench.report_run import Run
 from bench.report_why import why_blocks
 from bench.results import Summary, load
@@ -54,6 +55,7 @@ def blocks(summary: Summary) -> list[Block]:
         *head,
         *answer_blocks(run),
         *why_blocks(run),
+        *producer_blocks(summary),
         Heading(2, "Details"),
         *chart_blocks(run),
         *flagged_blocks(run),
