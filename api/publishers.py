@@ -17,9 +17,10 @@ import anyio
 from taskiq.kicker import AsyncKicker
 from taskiq_aio_pika import AioPikaBroker
 
-from core.brokers import make_celery, taskiq_broker_kwargs
+from core.brokers import make_celery
 from core.contract import Backend, message_kwargs
 from core.settings import Settings
+from core.taskiq_broker import taskiq_broker_kwargs
 
 log = logging.getLogger(__name__)
 CELERY_CHUNK = 4  # messages per publishing thread

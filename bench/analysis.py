@@ -147,22 +147,24 @@ def _external_repeats(cell_dir: Path, jobs: list[dict[str, str]]) -> int | None:
     return stats.count_repeats(int(r["calls"]) for r in calls if r["id"] in calling)
 
 
-def _jobcost(cell: dict[str, Any], cell_dir: Path) -> JobCost:
-    figures = json.loads((cell_dir / "jobcost.json").read_text())
-    return JobCost(
-        cell_id=cell["cell_id"],
-        scenario=cell["scenario"],
-        concurrency=figures["concurrency"],
-        jobs=figures["jobs"],
-        cpu_ms_per_job=figures["cpu_ms_per_job"],
-        jobs_per_s=figures["jobs_per_s"],
-    )
+def _jobcosts(cell: dict[str, Any], cell_dir: Path) -> list[JobCost]:
+    return [
+        JobCost(
+            cell_id=cell["cell_id"],
+            scenario=cell["scenario"],
+            concurrency=figures["concurrency"],
+            jobs=figures["jobs"],
+            cpu_ms_per_job=figures["cpu_ms_per_job"],
+            jobs_per_s=figures["jobs_per_s"],
+        )
+        for figures in json.loads((cell_dir / "jobcost.json").read_text())
+    ]
 
 
-def analyse_cell(cell_dir: Path) -> CellResult | JobCost:
+def analyse_cell(cell_dir: Path) -> CellResult | list[JobCost]:
     cell = json.loads((cell_dir / "cell.json").read_text())
     if cell["model"] == "jobcost":
-        return _jobcost(cell, cell_dir)
+        return _jobcosts(cell, cell_dir)
     rows = _rows(cell_dir / "jobs.csv")
     # A failed publish answered 503 and left a failed row: refused, not accepted.
     jobs = [j for j in rows if not (j["error"] or "").startswith("publish failed")]

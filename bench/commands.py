@@ -2,6 +2,7 @@
 the same as the Makefile's targets (tests check that)."""
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,9 +83,12 @@ def workers(variant: str, processes: int, slots: int, multiplier: int) -> list[l
     return [[*threads, f"--hostname=threads{n}@%h"] for n in range(processes)]
 
 
-def jobcost(scenario: str, concurrency: int, seconds: float, run_id: str, out: Path) -> list[str]:
+def jobcost(
+    scenario: str, concurrency: Sequence[float], seconds: float, run_id: str, out: Path
+) -> list[str]:
+    levels = [arg for c in concurrency for arg in ("--concurrency", str(int(c)))]
     return [
-        *(PY, "-m", "bench.jobcost", scenario, "--concurrency", str(concurrency)),
+        *(PY, "-m", "bench.jobcost", scenario, *levels),
         *("--seconds", str(seconds), "--run-id", run_id, "--out", str(out)),
     ]
 

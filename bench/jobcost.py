@@ -1,6 +1,7 @@
 """What a job costs without any queue: its rows are run through core.lifecycle in
 this process, `concurrency` at a time, and the process's CPU time is divided by the
-jobs done. `python -m bench.jobcost price_order --concurrency 16 --seconds 3`.
+jobs done, at each level of jobs in flight given:
+`python -m bench.jobcost price_order --concurrency 1 --concurrency 16 --seconds 3`.
 
 The harness runs it as a cell of its own (standard and full profiles), so a drain's
 worker CPU per job can be split into the job's own cost and the queue path's.
@@ -93,7 +94,9 @@ async def measure(
 
 def main(
     scenario: Annotated[str, typer.Argument(help="a scenario of `python -m bench list`")],
-    concurrency: Annotated[int, typer.Option(min=1, max=1000)] = 1,
+    concurrency: Annotated[
+        list[int] | None, typer.Option(min=1, max=1000, help="jobs in flight; repeatable")
+    ] = None,
     seconds: Annotated[float, typer.Option(min=0.5, max=600)] = 3.0,
     run_id: Annotated[str, typer.Option()] = "jobcost",
     out: Annotated[Path | None, typer.Option(help="write the figures here as JSON")] = None,
@@ -102,7 +105,11 @@ def main(
         raise typer.BadParameter(
             f"unknown scenario {scenario!r} (choose from {', '.join(SCENARIOS)})"
         )
-    figures = asyncio.run(measure(Settings(), scenario, concurrency, seconds, run_id))
+    levels = concurrency or [1]
+    settings = Settings()
+    figures = [
+        asyncio.run(measure(settings, scenario, c, seconds, f"{run_id}.c{c}")) for c in levels
+    ]
     text = json.dumps(figures, indent=2)
     if out is not None:
         out.write_text(text)

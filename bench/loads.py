@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from bench import commands
-from bench.plan import Cell
+from bench.plan import JOBCOST_LOADS, Cell
 from bench.processes import Processes
 from bench.profiles import Profile
 from bench.scenarios import SCENARIOS
@@ -16,22 +16,24 @@ from bench.scenarios import SCENARIOS
 PREFILL_CHUNK = 1000
 PER_USER_RATE = 2.0  # jobs/s per open-model user: pacing holds while replies take < 0.5 s
 MAX_OPEN_USERS = 500
-STARTUP_SLACK_S = 3.0  # a worker's start, counted into the backlog it must not run out of
+MARGIN = 1.15  # a backlog this much larger than the fastest rate seen needs
 
 
 class Backlogs:
     """Sizes each drain's backlog to outlast its window: from the fastest rate seen so
     far for the scenario and variant (the scenario's hint at first), with a margin."""
 
-    def __init__(self, profile: Profile) -> None:
-        self.profile = profile
+    def __init__(self, profile: Profile, reserved: int) -> None:
+        self.profile, self.reserved = profile, reserved  # messages all worker processes reserve
         self.seen: dict[tuple[str, str, int | None], float] = {}
 
     def size(self, cell: Cell) -> int:
         rate = self.seen.get((cell.scenario, cell.variant, cell.prefetch))
         rate = rate or SCENARIOS[cell.scenario].drain_rate
-        seconds = self.profile.drain_ramp_s + self.profile.drain_window_s + STARTUP_SLACK_S
-        return max(100, min(30_000, math.ceil(1.3 * rate * seconds)))
+        # The ramp and the window, a second for the workers' first jobs, and what every
+        # worker process reserves before it runs them.
+        seconds = self.profile.drain_ramp_s + self.profile.drain_window_s + 1.0
+        return max(100, min(30_000, math.ceil(MARGIN * rate * seconds) + 2 * self.reserved))
 
     def record(self, cell: Cell, rate: float) -> None:
         key = (cell.scenario, cell.variant, cell.prefetch)
@@ -89,13 +91,13 @@ def run_locust(
 
 
 def run_jobcost(procs: Processes, cell: Cell, run_id: str, cell_dir: Path, seconds: float) -> None:
-    """The scenario's job, in a process of its own, through the lifecycle, no queue."""
-    cmd = commands.jobcost(
-        cell.scenario, int(cell.load), seconds, run_id, cell_dir / "jobcost.json"
-    )
+    """The scenario's job, in a process of its own, through the lifecycle, no queue, at
+    each of JOBCOST_LOADS jobs in flight."""
+    out = cell_dir / "jobcost.json"
+    cmd = commands.jobcost(cell.scenario, JOBCOST_LOADS, seconds, run_id, out)
     proc = procs.start("jobcost", cmd)
     try:
-        proc.wait(seconds + 120)
+        proc.wait(len(JOBCOST_LOADS) * seconds + 120)
     finally:
         procs.stop("jobcost")
     if proc.returncode != 0:

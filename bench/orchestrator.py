@@ -31,6 +31,7 @@ from core.settings import Settings
 
 DRAIN_LIMIT_S = 180.0
 DEFAULT_API = "api.main:app"
+JOBCOST_SECONDS = 3.0  # measured per level, after a warm-up of 20 jobs
 API_KILL_PUBLISH_DELAY_MS = 100
 Phase = Callable[[str], None]
 
@@ -51,7 +52,8 @@ class Runner:
         self.settings = target.settings
         self.db = JobsDB(self.settings.database_url)
         self.http = httpx.Client(base_url=target.api_url, timeout=120)
-        self.backlogs = loads.Backlogs(profile)
+        s = self.settings
+        self.backlogs = loads.Backlogs(profile, reserved=s.worker_processes * s.prefetch)
         self.worker_commands: dict[str, tuple[list[str], dict[str, str]]] = {}
         self.workers_for: tuple[str, int, bool] | None = None  # what the running workers are
         self.api_app = DEFAULT_API
@@ -173,7 +175,7 @@ class Runner:
             on_phase("in-process job cost")
             self.stop_workers()
             marks["t_load_start"] = self.db.now()
-            loads.run_jobcost(self.procs, cell, run_id, cell_dir, self.profile.duration_s / 2)
+            loads.run_jobcost(self.procs, cell, run_id, cell_dir, JOBCOST_SECONDS)
         elif cell.model == "drain":
             self.ensure_api(DEFAULT_API)
             self.drain(cell, run_id, cell_dir, marks, on_phase)

@@ -21,7 +21,7 @@ from bench.scenarios import (
 from core.contract import Backend
 
 CALIBRATION_SCENARIO = "price_order"
-CALIBRATION_REPS = 4
+CALIBRATION_REPS = 3
 SWEEP_SCENARIO = "noop"
 SWEEP_VARIANTS = ("celery", "taskiq")
 JOBCOST_LOADS = (1.0, 16.0)  # jobs in flight in one process
@@ -34,8 +34,8 @@ class Cell:
     variant: str
     scenario: str
     model: str  # drain | closed | open | enqueue | enqueue-rate | fault | jobcost
-    # users (closed, enqueue), jobs/s (open, enqueue-rate, fault), in flight (jobcost);
-    # drain: 0 (its backlog is sized at run time)
+    # users (closed, enqueue), jobs/s (open, enqueue-rate, fault); drain: 0 (its
+    # backlog is sized at run time); jobcost: 0 (every JOBCOST_LOADS level)
     load: float
     rep: int
     fault: str | None = None
@@ -74,8 +74,7 @@ def plan(profile: Profile) -> list[Cell]:
 
     if profile.jobcost:
         for scenario in profile.scenarios:
-            for load in JOBCOST_LOADS:
-                add("in-process", scenario, "jobcost", load)
+            add("in-process", scenario, "jobcost", 0.0)  # every JOBCOST_LOADS level
     if profile.calibrate:
         pairs = [(v, bare) for v in SWEEP_VARIANTS for bare in (True, False)]
         for rep in range(CALIBRATION_REPS):

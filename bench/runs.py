@@ -17,7 +17,7 @@ from bench.plan import Cell, plan
 from bench.processes import managed
 from bench.profiles import PROFILES, Profile
 from bench.report_faults import fault_table
-from bench.results import CellResult, JobCost, Summary, save
+from bench.results import CellResult, Summary, save
 from core.settings import Settings
 
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -86,6 +86,7 @@ def execute(profile: Profile, target: Target, results: Path) -> Path:
 def build_summary(run_dir: Path, profile: str, started: str, wall_s: float) -> Summary:
     found = [analysis.analyse_cell(d) for d in sorted((run_dir / "cells").iterdir())]
     cells = [c for c in found if isinstance(c, CellResult)]
+    jobcosts = [j for c in found if isinstance(c, list) for j in c]
     return Summary(
         run_id=run_dir.name,
         profile=profile,
@@ -95,7 +96,7 @@ def build_summary(run_dir: Path, profile: str, started: str, wall_s: float) -> S
         ledger={},
         environment={},
         cells=cells,
-        jobcosts=[c for c in found if isinstance(c, JobCost)],
+        jobcosts=jobcosts,
         groups=grouping.groups(cells),
         comparisons=grouping.comparisons(cells),
         calibration=grouping.calibration(cells),

@@ -1,4 +1,6 @@
-"""Broker clients configured identically for the API (publisher) and the workers.
+"""Broker clients configured identically for the API (publisher) and the workers
+(Taskiq's broker arguments are in core/taskiq_broker.py, so a Celery worker does not
+import Taskiq).
 
 Both backends get the same RabbitMQ, quorum queues with the same delivery limit and
 dead-letter topology, JSON, no result backend, late acknowledgement and an explicit
@@ -17,9 +19,6 @@ from uuid import UUID
 
 from celery import Celery
 from kombu import Connection, Exchange, Queue
-from taskiq_aio_pika import Exchange as TaskiqExchange
-from taskiq_aio_pika import Queue as TaskiqQueue
-from taskiq_aio_pika.queue import QueueType
 
 from core.contract import Backend
 from core.settings import Settings
@@ -116,19 +115,3 @@ def make_celery(settings: Settings, main: str = "queuebench") -> Celery:
     app = Celery(main)
     app.conf.update(celery_config(settings))
     return app
-
-
-def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:
-    """AioPikaBroker arguments, for the API's publisher and the worker's broker alike."""
-    queue = settings.queue_for(Backend.taskiq)
-    arguments = queue_arguments(settings, queue)
-    del arguments["x-queue-type"]  # given as `type`
-    return {
-        "url": settings.amqp_url,
-        # Explicit: the default qos=10 would silently cap concurrency at 10.
-        "qos": settings.prefetch,
-        "exchange": TaskiqExchange(name=settings.taskiq_exchange),
-        "task_queues": [TaskiqQueue(name=queue, type=QueueType.QUORUM, arguments=arguments)],
-        "dead_letter_queue": TaskiqQueue(name=DeadLetters.of(queue).kept, type=QueueType.QUORUM),
-        "timeout": settings.publish_timeout_s,
-    }

@@ -9,10 +9,11 @@ import asyncio
 import httpx
 from taskiq import TaskiqEvents, TaskiqState
 
-from core.brokers import declare_dead_letters, taskiq_broker_kwargs
+from core.brokers import declare_dead_letters
 from core.contract import Backend
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.settings import get_settings
+from core.taskiq_broker import taskiq_broker_kwargs
 from workers_taskiq.handback import HandBackBroker, HandBackMiddleware
 
 settings = get_settings()

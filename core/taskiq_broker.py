@@ -1,0 +1,27 @@
+"""The AioPikaBroker's arguments, the same for the API's publisher and the worker:
+the queue, its quorum type, delivery limit and dead letters come from core/brokers.py."""
+
+from typing import Any
+
+from taskiq_aio_pika import Exchange, Queue
+from taskiq_aio_pika.queue import QueueType
+
+from core.brokers import DeadLetters, queue_arguments
+from core.contract import Backend
+from core.settings import Settings
+
+
+def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:
+    """AioPikaBroker arguments, for the API's publisher and the worker's broker alike."""
+    queue = settings.queue_for(Backend.taskiq)
+    arguments = queue_arguments(settings, queue)
+    del arguments["x-queue-type"]  # given as `type`
+    return {
+        "url": settings.amqp_url,
+        # Explicit: the default qos=10 would silently cap concurrency at 10.
+        "qos": settings.prefetch,
+        "exchange": Exchange(name=settings.taskiq_exchange),
+        "task_queues": [Queue(name=queue, type=QueueType.QUORUM, arguments=arguments)],
+        "dead_letter_queue": Queue(name=DeadLetters.of(queue).kept, type=QueueType.QUORUM),
+        "timeout": settings.publish_timeout_s,
+    }
