@@ -3,6 +3,7 @@ enqueue), or the in-process job-cost run; and how large a drain backlog must be.
 
 import math
 import random
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,8 @@ from bench.processes import Processes
 from bench.profiles import Profile
 from bench.scenarios import SCENARIOS
 
-PREFILL_CHUNK = 1000
+PREFILL_CHUNK = 500
+PREFILL_CONCURRENCY = 4
 PER_USER_RATE = 2.0  # jobs/s per open-model user: pacing holds while replies take < 0.5 s
 MAX_OPEN_USERS = 500
 MARGIN = 1.15  # a backlog this much larger than the fastest rate seen needs
@@ -41,7 +43,9 @@ class Backlogs:
 
 
 def prefill(http: httpx.Client, cell: Cell, run_id: str, backlog: int) -> None:
+    """The backlog, posted in batches, a few at a time (the API batches them again)."""
     rng = random.Random(cell.index)
+    batches = []
     for start in range(0, backlog, PREFILL_CHUNK):
         jobs = []
         for _ in range(min(PREFILL_CHUNK, backlog - start)):
@@ -49,9 +53,15 @@ def prefill(http: httpx.Client, cell: Cell, run_id: str, backlog: int) -> None:
             jobs.append(
                 {"backend": cell.backend, "task": task, "payload": payload, "run_id": run_id}
             )
-        r = http.post("/jobs/batch", json={"jobs": jobs})
+        batches.append({"jobs": jobs})
+
+    def post(body: dict[str, object]) -> None:
+        r = http.post("/jobs/batch", json=body)
         if r.status_code != 202:
             raise RuntimeError(f"prefill failed: {r.status_code} {r.text[:300]}")
+
+    with ThreadPoolExecutor(PREFILL_CONCURRENCY) as pool:
+        list(pool.map(post, batches))
 
 
 def run_locust(

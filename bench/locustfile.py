@@ -14,6 +14,7 @@ import os
 import random
 import time
 
+import gevent
 from locust import FastHttpUser, constant, constant_throughput, events, task
 
 from bench.scenarios import SCENARIOS
@@ -25,6 +26,9 @@ RUN_ID = os.environ.get("BENCH_RUN_ID", "adhoc")
 RATE = float(os.environ.get("BENCH_RATE", "1"))
 JOB_TIMEOUT_S = float(os.environ.get("BENCH_JOB_TIMEOUT_S", "60"))
 WAIT_S = 30  # one long-poll per job, well within the API's bound
+# > 0: poll GET /jobs/{id} every this many seconds instead of the long-poll (what clients
+# did before it; kept to measure the difference).
+POLL_S = float(os.environ.get("BENCH_POLL_S", "0"))
 
 
 class JobUser(FastHttpUser):
@@ -54,7 +58,11 @@ class ClosedUser(JobUser):
             return
         deadline = time.monotonic() + JOB_TIMEOUT_S
         while time.monotonic() < deadline:
-            r = self.client.get(f"/jobs/{job_id}?wait={WAIT_S}", name="GET /jobs/{id}?wait")
+            if POLL_S:
+                gevent.sleep(POLL_S)
+                r = self.client.get(f"/jobs/{job_id}", name="GET /jobs/{id}")
+            else:
+                r = self.client.get(f"/jobs/{job_id}?wait={WAIT_S}", name="GET /jobs/{id}?wait")
             body = r.json() if r.status_code == 200 else {}
             if body.get("status") in FINISHED:
                 failed = body["status"] == JobStatus.failed

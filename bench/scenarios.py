@@ -68,8 +68,8 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
-        Scenario("noop", noop, "probe: the lifecycle alone", 600, 16, (100, 200, 400)),
-        Scenario("sleep", sleep, "probe: an awaited 100 ms sleep, no I/O", 400, 32, (40, 160)),
+        Scenario("noop", noop, "probe: the lifecycle alone", 450, 16, (100, 200, 400)),
+        Scenario("sleep", sleep, "probe: an awaited 100 ms sleep, no I/O", 450, 32, (40, 160)),
         Scenario(
             "price_order",
             price_order,
