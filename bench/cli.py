@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from bench import report
 from bench.faults import FAULTS
 from bench.jobsdb import JobsDB
 from bench.orchestrator import Target
@@ -151,6 +152,19 @@ def report_cmd(results_dir: Path) -> None:
     if not (results_dir / "summary.json").exists():
         raise typer.BadParameter(f"{results_dir} has no summary.json: not a saved run")
     rerender(results_dir)
+
+
+@app.command("publish")
+def publish_cmd(
+    results_dir: Path,
+    out_dir: Annotated[Path, typer.Argument(help="e.g. docs/results/<date>-standard")],
+    command: Annotated[str, typer.Option(help="the command that produced the run")],
+) -> None:
+    """Write a run's summary page (figures, charts, machine, command, date) to commit."""
+    if not (results_dir / "summary.json").exists():
+        raise typer.BadParameter(f"{results_dir} has no summary.json: not a saved run")
+    md, html = report.publish(results_dir, out_dir, command)
+    console.print(f"published {md} and {html}")
 
 
 @app.command("list")

@@ -31,6 +31,7 @@ from bench.report_run import Run
 from bench.report_why import why_blocks
 from bench.results import Summary, load
 
+MACHINE = ("platform", "cpus", "memory_gb", "python", "postgres", "rabbitmq")
 SMOKE = (
     "SMOKE RUN: short windows and few repetitions check that everything works end to end; "
     "most comparisons here give no verdict, and a figure from this run is not one to quote. "
@@ -38,7 +39,9 @@ SMOKE = (
 )
 
 
-def blocks(summary: Summary) -> list[Block]:
+def blocks(summary: Summary, command: str | None = None) -> list[Block]:
+    """The whole report; given the `command` that produced the run, the published
+    summary: the same figures, without the per-cell timelines and Locust's table."""
     run = Run(summary)
     cpus = summary.environment.get("cpus", "?")
     head: list[Block] = [
@@ -49,6 +52,10 @@ def blocks(summary: Summary) -> list[Block]:
             "Every figure comes from the jobs table (Postgres clock) of this run."
         ),
     ]
+    if command is not None:
+        env = summary.environment
+        machine = ", ".join(f"{k} {env[k]}" for k in MACHINE if k in env)
+        head.append(Para(f"Command: `{command}`. Machine: {machine}."))
     if summary.smoke:
         head.append(Para(SMOKE))
     return [
@@ -57,9 +64,9 @@ def blocks(summary: Summary) -> list[Block]:
         *why_blocks(run),
         *producer_blocks(summary),
         Heading(2, "Details"),
-        *chart_blocks(run),
+        *chart_blocks(run, timelines=command is None),
         *flagged_blocks(run),
-        *locust_blocks(run),
+        *(locust_blocks(run) if command is None else []),
         *fault_blocks(summary),
         *key_value("Fairness ledger (every setting as used)", summary.ledger),
         *key_value("Environment", summary.environment),
@@ -73,6 +80,18 @@ def render(run_dir: Path) -> tuple[Path, Path]:
     md, page = run_dir / "report.md", run_dir / "report.html"
     md.write_text(to_markdown(items), encoding="utf-8")
     page.write_text(to_html(items, f"queuebench report: {summary.run_id}"), encoding="utf-8")
+    return md, page
+
+
+def publish(run_dir: Path, out_dir: Path, command: str) -> tuple[Path, Path]:
+    """A run's summary to commit (docs/results/): the figures and charts, the machine, the
+    command and the date; never the raw data, which stays in results/."""
+    summary = load(run_dir)
+    items = blocks(summary, command)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, page = out_dir / "summary.md", out_dir / "summary.html"
+    md.write_text(to_markdown(items), encoding="utf-8")
+    page.write_text(to_html(items, f"queuebench: {summary.run_id}"), encoding="utf-8")
     return md, page
 
 

@@ -9,7 +9,7 @@ from bench.report_format import DASH, Block, Chart, Heading, Para, Table, num
 from bench.report_run import Run
 
 
-def chart_blocks(run: Run) -> list[Block]:
+def chart_blocks(run: Run, timelines: bool = True) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Charts", only="html")]
     for scenario in run.scenarios:
         keys = [k for k in run.loads() if k[0] == scenario]
@@ -25,7 +25,7 @@ def chart_blocks(run: Run) -> list[Block]:
                 title = f"{scenario} {load_label(key[1], key[2])}: CPU per job by component"
                 blocks.append(Chart("cost", title, charts.cost_chart(here, title)))
             first = [cells[0] for g in here if (cells := run.cells(key, g.variant))]
-            if any(c.series.t for c in first):
+            if timelines and any(c.series.t for c in first):
                 where = f"{scenario} {load_label(key[1], key[2])}"
                 title = f"{where}: completions and backlog (first repetition)"
                 blocks.append(Chart("timeline", title, charts.timeline_chart(first, title)))

@@ -229,3 +229,17 @@ def test_rendering_twice_gives_identical_files_and_closes_figures(tmp_path: Path
 def test_console_summary_has_a_row_per_comparison() -> None:
     summary = make_summary()
     assert report.summary_table(summary).row_count == len(summary.comparisons) == 8
+
+
+def test_published_summary_names_command_machine_and_date_without_timelines(tmp_path: Path) -> None:
+    summary = make_summary()
+    summary.environment |= {"platform": "Linux-x86_64", "memory_gb": 24.0}
+    run_dir, out = tmp_path / "run", tmp_path / "docs" / "results" / "x"
+    run_dir.mkdir()
+    save(summary, run_dir)
+    md_path, html_path = report.publish(run_dir, out, "make bench-standard")
+    md, html = md_path.read_text(), html_path.read_text()
+    assert "Command: `make bench-standard`. Machine: platform Linux-x86_64, cpus 2" in md
+    assert "started 2026-11-25T12:00:00+00:00" in md and "## The answer" in md
+    assert '<figure class="chart forest"' in html and '<figure class="chart timeline"' not in html
+    assert sorted(p.name for p in out.iterdir()) == ["summary.html", "summary.md"]
