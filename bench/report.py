@@ -34,8 +34,9 @@ from bench.results import Summary, load
 MACHINE = ("platform", "cpus", "memory_gb", "python", "postgres", "rabbitmq")
 SMOKE = (
     "SMOKE RUN: short windows and few repetitions check that everything works end to end; "
-    "most comparisons here give no verdict, and a figure from this run is not one to quote. "
-    "For figures to act on, run `make bench-standard` (about 45 minutes)."
+    "they leave wide intervals, so only large gaps get a verdict, and no figure from this "
+    "run is one to quote. "
+    "For figures to act on, run `make bench-standard` (about 40 minutes here)."
 )
 
 

@@ -36,7 +36,16 @@ def ratio(r: Ratio) -> str:
         return DASH
     if r.lo is None or r.hi is None:
         return f"{r.point:.2f}{TIMES} (n={r.n})"
-    return f"{r.point:.2f}{TIMES} [{r.lo:.2f}, {r.hi:.2f}]"
+    return f"{r.point:.2f}{TIMES} [{_bound(r.lo)}, {_bound(r.hi)}]"
+
+
+def _bound(x: float) -> str:
+    """Two decimals, three where two would print 1.00 for a bound that is not 1: a verdict
+    beside "[1.00, 1.14]" would look like it ignored its own interval."""
+    text = f"{x:.2f}"
+    if text != "1.00" or x == 1:
+        return text
+    return f"{x:.3f}" if round(x, 3) != 1 else f"{x:.4f}"
 
 
 def duration(seconds: float) -> str:

@@ -243,3 +243,15 @@ def test_published_summary_names_command_machine_and_date_without_timelines(tmp_
     assert "started 2026-11-25T12:00:00+00:00" in md and "## The answer" in md
     assert '<figure class="chart forest"' in html and '<figure class="chart timeline"' not in html
     assert sorted(p.name for p in out.iterdir()) == ["summary.html", "summary.md"]
+
+
+def test_a_ratio_bound_next_to_one_is_not_printed_as_one() -> None:
+    from bench.report_format import ratio
+    from bench.results import Ratio
+
+    def shown(lo: float) -> str:
+        return ratio(Ratio(point=1.05, lo=lo, hi=1.12, n=5, confidence=0.95, method="t"))
+
+    assert shown(1.0031).endswith("[1.003, 1.12]")
+    assert shown(0.9996).endswith("[0.9996, 1.12]")
+    assert shown(1.0).endswith("[1.00, 1.12]")
