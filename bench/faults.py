@@ -23,6 +23,8 @@ from core.contract import Backend
 from core.db import WORKER_ROLE
 from core.settings import Settings
 
+FAULT_WAIT_S = 3.0  # at most, for jobs in flight before a kill (inside the load)
+KILL_AT_RUNNING = 3  # jobs running across the workers when a worker is killed
 FAULTS = (
     "worker-kill",
     "worker-kill-parent",
@@ -43,11 +45,22 @@ class FaultContext:
     restart_workers: Callable[[str | None], None]  # one worker process by name, or all
     restart_api: Callable[[], None]
     notes: list[str]
+    struck: Callable[[], None]  # marks the fault's time: at the kill, after any wait
 
 
 def _first_worker(ctx: FaultContext) -> tuple[str, psutil.Process]:
     name = ctx.procs.of("workers")[0]
     return name, psutil.Process(ctx.procs.running[name].pid)
+
+
+def _strike_when(ctx: FaultContext, status: str, at_least: int) -> int:
+    """Wait (at most FAULT_WAIT_S) until `at_least` rows have `status`: a fault that finds
+    nothing in flight proves nothing. Returns the count found."""
+    deadline = time.monotonic() + FAULT_WAIT_S
+    while (found := ctx.db.count_status(status)) < at_least and time.monotonic() < deadline:
+        time.sleep(0.005)
+    ctx.struck()  # recovery is timed from the kill, not from the wait
+    return found
 
 
 def worker_kill(ctx: FaultContext) -> None:
@@ -57,19 +70,21 @@ def worker_kill(ctx: FaultContext) -> None:
     name, root = _first_worker(ctx)
     children = root.children()
     victim = children[0] if children else root
+    running = _strike_when(ctx, "running", KILL_AT_RUNNING)
     os.kill(victim.pid, signal.SIGKILL)
     if not children:
         ctx.restart_workers(name)
     of = f"one of {len(children)} worker processes" if children else "a threads-pool worker"
-    ctx.notes.append(f"SIGKILL pid {victim.pid} ({of})")
+    ctx.notes.append(f"SIGKILL pid {victim.pid} ({of}) with {running} job(s) running")
 
 
 def worker_kill_parent(ctx: FaultContext) -> None:
     """SIGKILL a worker's main process (Celery parent / Taskiq manager / one threads-pool
     worker), then restart it as a process supervisor would."""
     name, root = _first_worker(ctx)
+    running = _strike_when(ctx, "running", KILL_AT_RUNNING)
     os.kill(root.pid, signal.SIGKILL)
-    ctx.notes.append(f"SIGKILL main pid {root.pid}; worker restarted")
+    ctx.notes.append(f"SIGKILL main pid {root.pid} with {running} job(s) running; restarted")
     ctx.restart_workers(name if len(ctx.procs.of("workers")) > 1 else None)
 
 
@@ -110,6 +125,7 @@ def api_kill(ctx: FaultContext) -> None:
     """SIGKILL the API mid-load (rows committed but not yet published are left
     `publishing`), then restart it as a supervisor would; its recovery publishes them."""
     pid = ctx.procs.running["api"].pid
+    _strike_when(ctx, "publishing", 1)
     os.kill(pid, signal.SIGKILL)
     left = ctx.db.count_status("publishing")
     ctx.notes.append(f"SIGKILL API pid {pid} with {left} row(s) publishing; API restarted")

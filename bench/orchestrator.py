@@ -32,7 +32,7 @@ from core.settings import Settings
 DRAIN_LIMIT_S = 180.0
 DEFAULT_API = "api.main:app"
 JOBCOST_SECONDS = 3.0  # measured per level, after a warm-up of 20 jobs
-API_KILL_PUBLISH_DELAY_MS = 100
+API_KILL_PUBLISH_DELAY_MS = 300
 Phase = Callable[[str], None]
 
 
@@ -307,14 +307,24 @@ class Runner:
                 self.restart_worker(name)
             self.wait_consuming(cell)
 
+        def struck() -> None:
+            marks["t_fault"] = self.db.now()
+
         ctx = faults.FaultContext(
-            cell.backend, self.procs, self.settings, self.db, restart, self.restart_api, notes
+            cell.backend,
+            self.procs,
+            self.settings,
+            self.db,
+            restart,
+            self.restart_api,
+            notes,
+            struck,
         )
         delay = self.profile.warmup_s + self.profile.fault_duration_s / 3
 
         def strike() -> None:
             time.sleep(delay)
-            marks["t_fault"] = self.db.now()
+            struck()
             try:
                 faults.INJECT[cell.fault](ctx)  # type: ignore[index]
             except Exception as exc:  # recorded, and the cell is flagged

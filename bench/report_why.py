@@ -206,6 +206,16 @@ def calibration_blocks(run: Run) -> list[Block]:
     ]
 
 
+SWEEP_HEADERS = [
+    "variant",
+    "prefetch per process",
+    "reps",
+    "interval coverage",
+    "jobs/s",
+    "worker CPU ms/job",
+]
+
+
 def sweep_blocks(run: Run) -> list[Block]:
     sweep = sorted(
         (g for g in run.s.groups if g.purpose == "sweep"), key=lambda g: (g.variant, g.prefetch)
@@ -216,6 +226,8 @@ def sweep_blocks(run: Run) -> list[Block]:
         [
             g.variant,
             str(g.prefetch),
+            str(g.throughput.n),
+            coverage(g),
             interval(g.throughput),
             interval(g.cpu_ms_per_job["workers"]) if "workers" in g.cpu_ms_per_job else DASH,
         ]
@@ -226,9 +238,10 @@ def sweep_blocks(run: Run) -> list[Block]:
         Para(
             f"{sweep[0].scenario} drains at several prefetch values (messages reserved per worker "
             "process: Celery prefork's multiplier, Taskiq's qos, which also caps its tasks in "
-            "flight when lower than its slots)."
+            "flight when lower than its slots). Median [order-statistic interval] over the "
+            "repetitions, with that interval's coverage."
         ),
-        Table(["variant", "prefetch per process", "jobs/s", "worker CPU ms/job"], rows),
+        Table(SWEEP_HEADERS, rows),
     ]
 
 
