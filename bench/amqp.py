@@ -6,25 +6,14 @@ from typing import Any
 
 from kombu import Connection
 
-from core.brokers import DeadLetters
-from core.contract import Backend
+from core.brokers import all_queues
 from core.settings import Settings
-
-
-def queue_names(settings: Settings) -> list[str]:
-    """Both backends' queues with their dead-letter queues."""
-    names = []
-    for backend in Backend:
-        base = settings.queue_for(backend)
-        dead = DeadLetters.of(base)
-        names += [base, dead.kept, dead.recovery]
-    return names
 
 
 def each_queue(settings: Settings, action: str) -> None:
     """Purge (or delete) every queue of both backends."""
     with Connection(settings.amqp_url, connect_timeout=5) as conn:
-        for queue in queue_names(settings):
+        for queue in all_queues(settings):
             channel = conn.channel()
             with suppress(Exception):  # not declared yet: nothing to do
                 getattr(channel, f"queue_{action}")(queue)

@@ -24,7 +24,7 @@ from core.db import WORKER_ROLE
 from core.settings import Settings
 
 FAULT_WAIT_S = 3.0  # at most, for jobs in flight before a kill (inside the load)
-KILL_AT_RUNNING = 3  # jobs running across the workers when a worker is killed
+KILL_AT_RUNNING = 3  # jobs running across async/threads workers when one is killed
 FAULTS = (
     "worker-kill",
     "worker-kill-parent",
@@ -63,6 +63,12 @@ def _strike_when(ctx: FaultContext, status: str, at_least: int) -> int:
     return found
 
 
+def _in_flight_wanted(ctx: FaultContext, children: list[psutil.Process]) -> int:
+    """Prefork runs one job per child: all of them busy means the victim is too."""
+    prefork = ctx.backend is Backend.celery and children
+    return len(children) if prefork else KILL_AT_RUNNING
+
+
 def worker_kill(ctx: FaultContext) -> None:
     """SIGKILL one worker process: a Celery prefork child or a Taskiq worker, which
     their supervisor (Celery's parent, Taskiq's manager) replaces; or one Celery
@@ -70,7 +76,7 @@ def worker_kill(ctx: FaultContext) -> None:
     name, root = _first_worker(ctx)
     children = root.children()
     victim = children[0] if children else root
-    running = _strike_when(ctx, "running", KILL_AT_RUNNING)
+    running = _strike_when(ctx, "running", _in_flight_wanted(ctx, children))
     os.kill(victim.pid, signal.SIGKILL)
     if not children:
         ctx.restart_workers(name)
@@ -82,7 +88,7 @@ def worker_kill_parent(ctx: FaultContext) -> None:
     """SIGKILL a worker's main process (Celery parent / Taskiq manager / one threads-pool
     worker), then restart it as a process supervisor would."""
     name, root = _first_worker(ctx)
-    running = _strike_when(ctx, "running", KILL_AT_RUNNING)
+    running = _strike_when(ctx, "running", _in_flight_wanted(ctx, root.children()))
     os.kill(root.pid, signal.SIGKILL)
     ctx.notes.append(f"SIGKILL main pid {root.pid} with {running} job(s) running; restarted")
     ctx.restart_workers(name if len(ctx.procs.of("workers")) > 1 else None)

@@ -3,17 +3,8 @@ timings, and the extra cells a run adds (job cost, calibration, prefetch sweep, 
 
 from dataclasses import dataclass
 
+from bench.faults import FAULTS as ALL_FAULTS
 from bench.scenarios import VARIANTS
-
-ALL_FAULTS = (
-    "worker-kill",
-    "worker-kill-parent",
-    "broker-drop",
-    "db-drop",
-    "graceful-stop",
-    "poison",
-    "api-kill",
-)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,16 @@ class DeadLetters:
         return cls(f"{queue}.dead_letter", f"{queue}.dead_letter", f"{queue}.dead_letter.recovery")
 
 
+def all_queues(settings: Settings) -> list[str]:
+    """Both backends' queues with their dead-letter queues."""
+    names = []
+    for backend in Backend:
+        queue = settings.queue_for(backend)
+        dead = DeadLetters.of(queue)
+        names += [queue, dead.kept, dead.recovery]
+    return names
+
+
 def queue_arguments(settings: Settings, queue: str) -> dict[str, Any]:
     return {
         **QUORUM,

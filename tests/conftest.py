@@ -27,6 +27,7 @@ os.environ.update(
     RECOVERY_INTERVAL_S="3600",
 )
 
+from core.brokers import all_queues
 from core.contract import Backend
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings
@@ -120,7 +121,7 @@ async def client_broker_down(
 
 @pytest.fixture
 async def empty_queues(settings: Settings) -> AsyncIterator[None]:
-    queues = amqp.all_queues(settings)
+    queues = all_queues(settings)
     await amqp.purge(settings, *queues)
     yield
     await amqp.purge(settings, *queues)

@@ -6,18 +6,7 @@ import aio_pika
 from aiormq.exceptions import ChannelNotFoundEntity
 
 from core.brokers import DeadLetters
-from core.contract import Backend
 from core.settings import Settings
-
-
-def all_queues(settings: Settings) -> list[str]:
-    """Both backends' queues with their dead-letter queues."""
-    names = []
-    for backend in Backend:
-        queue = settings.queue_for(backend)
-        dead = DeadLetters.of(queue)
-        names += [queue, dead.kept, dead.recovery]
-    return names
 
 
 async def _counts(settings: Settings, queue: str) -> tuple[int, int]:
