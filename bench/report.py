@@ -76,23 +76,23 @@ def blocks(summary: Summary, command: str | None = None) -> list[Block]:
 
 def render(run_dir: Path) -> tuple[Path, Path]:
     """Render results/<run-id>/ (its summary.json only) into report.md and report.html."""
-    summary = load(run_dir)
-    items = blocks(summary)
-    md, page = run_dir / "report.md", run_dir / "report.html"
-    md.write_text(to_markdown(items), encoding="utf-8")
-    page.write_text(to_html(items, f"queuebench report: {summary.run_id}"), encoding="utf-8")
-    return md, page
+    return _write(run_dir, run_dir, "report", None)
 
 
 def publish(run_dir: Path, out_dir: Path, command: str) -> tuple[Path, Path]:
     """A run's summary to commit (docs/results/): the figures and charts, the machine, the
     command and the date; never the raw data, which stays in results/."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return _write(run_dir, out_dir, "summary", command)
+
+
+def _write(run_dir: Path, out_dir: Path, stem: str, command: str | None) -> tuple[Path, Path]:
     summary = load(run_dir)
     items = blocks(summary, command)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    md, page = out_dir / "summary.md", out_dir / "summary.html"
+    md, page = out_dir / f"{stem}.md", out_dir / f"{stem}.html"
     md.write_text(to_markdown(items), encoding="utf-8")
-    page.write_text(to_html(items, f"queuebench: {summary.run_id}"), encoding="utf-8")
+    title = "queuebench report" if command is None else "queuebench"
+    page.write_text(to_html(items, f"{title}: {summary.run_id}"), encoding="utf-8")
     return md, page
 
 
