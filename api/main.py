@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import math
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -17,11 +17,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from api.enqueue import Enqueuer
 from api.limits import BodySizeLimit, InflightLimit
 from api.loop_lag import LoopLag
-from api.publishers import Publisher, TaskiqPublisher, make_publishers
+from api.publishers import PublishersFor, make_publishers
 from api.recovery import Recovery
 from api.routes import health, jobs, metrics
 from api.waiters import JobWaiters
-from core.contract import Backend
 from core.db import API_ROLE, make_engine, make_sessionmaker
 from core.settings import Settings, get_settings
 
@@ -59,7 +58,7 @@ def printable(value: Any, depth: int = 0) -> Any:
 
 def create_app(
     settings: Settings | None = None,
-    publishers_for: Callable[[Settings], dict[Backend, Publisher]] = make_publishers,
+    publishers_for: PublishersFor = make_publishers,
 ) -> FastAPI:
     settings = settings or get_settings()
 
@@ -70,11 +69,10 @@ def create_app(
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.publishers = publishers = publishers_for(settings)
         for publisher in publishers.values():
-            if isinstance(publisher, TaskiqPublisher):
-                try:
-                    await publisher.start()
-                except Exception as exc:  # serve anyway; /health says what is down
-                    log.warning("RabbitMQ not reachable at startup: %s", exc)
+            try:
+                await publisher.start()
+            except Exception as exc:  # serve anyway; /health says what is down
+                log.warning("RabbitMQ not reachable at startup: %s", exc)
         app.state.enqueuer = enqueuer = Enqueuer(engine, publishers, settings)
         enqueuer.start()
         app.state.waiters = waiters = JobWaiters(settings.database_url, settings.publish_timeout_s)

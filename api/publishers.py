@@ -1,30 +1,32 @@
 """Publish job messages to either backend by task name, never importing a worker.
 
-A message is the task name and the job id (the row holds the rest). Celery:
-`send_task` (Celery's own protocol); its publish is blocking kombu I/O, so it runs
-in a worker thread, off the event loop. Taskiq: `AsyncKicker` on an AioPikaBroker
-with publisher confirms. Both report which jobs did not go out.
+A message is the task name and the job id (the row holds the rest). Both backends
+publish on the event loop through aio-pika, with publisher confirms, many messages
+awaiting their confirms at once. Taskiq: `AsyncKicker` on an AioPikaBroker. Celery:
+the task message Celery itself builds (`app.amqp.create_task_message`, protocol 2,
+serialized by kombu), sent where `send_task` would send it; `send_task` itself is
+blocking kombu I/O with one confirm round trip per message (api/variants/ measures
+it in a thread and on the loop). Both report which jobs did not go out.
 """
 
 import asyncio
-import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
+import aio_pika
 import anyio
+from kombu.serialization import dumps
 from taskiq.kicker import AsyncKicker
 from taskiq_aio_pika import AioPikaBroker
 
-from core.brokers import make_celery
+from core.brokers import make_celery, queue_arguments
 from core.contract import Backend, message_kwargs
 from core.settings import Settings
 from core.taskiq_broker import taskiq_broker_kwargs
 
-log = logging.getLogger(__name__)
-CELERY_CHUNK = 4  # messages per publishing thread
-CELERY_THREADS = 8  # <= the producer pool (broker_pool_limit, 10)
+CONFIRMS_IN_FLIGHT = 100  # messages awaiting their confirm at once, per publish call
 
 
 @dataclass(frozen=True)
@@ -39,96 +41,142 @@ def reason(exc: BaseException) -> str:
 
 
 class Publisher(Protocol):
+    async def start(self) -> None:
+        """Connect; raises if the broker is down (publish tries again)."""
+        ...
+
     async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
-        """Publish in order; return {job_id: reason} for jobs that did not go out."""
+        """Publish; return {job_id: reason} for jobs that did not go out."""
         ...
 
     async def close(self) -> None: ...
 
 
-class CeleryPublisher:
-    def __init__(self, settings: Settings, in_thread: bool = True) -> None:
-        self.app = make_celery(settings, main="api")
-        self.queue = settings.queue_for(Backend.celery)
-        self.timeout = settings.publish_timeout_s
-        self.in_thread = in_thread  # False only in api/variants/celery_on_loop.py
-        self.threads = anyio.CapacityLimiter(CELERY_THREADS)
-
-    def _send_all(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
-        with self.app.producer_or_acquire() as producer:
-            for n, job in enumerate(jobs):
-                try:
-                    self.app.send_task(
-                        job.task,
-                        kwargs=message_kwargs(job.job_id),
-                        task_id=str(job.job_id),
-                        queue=self.queue,
-                        producer=producer,
-                    )
-                except Exception as exc:  # the connection is gone: the rest fail too
-                    return {j.job_id: reason(exc) for j in jobs[n:]}
-        return {}
-
-    async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
-        if not self.in_thread:  # blocks the event loop: the mistake, measured
-            try:
-                return self._send_all(jobs)
-            except Exception as exc:
-                return {j.job_id: reason(exc) for j in jobs}
-        # Each publish waits for its confirm on a blocking socket: chunks on several
-        # threads (each with its own pooled producer) wait side by side.
-        chunks = [jobs[n : n + CELERY_CHUNK] for n in range(0, len(jobs), CELERY_CHUNK)]
-        results = await asyncio.gather(*(self._send_in_thread(c) for c in chunks))
-        return {k: v for failed in results for k, v in failed.items()}
-
-    async def _send_in_thread(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
-        try:
-            with anyio.fail_after(self.timeout * 2):
-                return await anyio.to_thread.run_sync(self._send_all, jobs, limiter=self.threads)
-        except Exception as exc:  # timeout or failure to get a connection
-            return {j.job_id: reason(exc) for j in jobs}
-
-    async def close(self) -> None:
-        await anyio.to_thread.run_sync(self.app.close)
+async def publish_each(
+    jobs: Sequence[Outgoing], send: Callable[[Outgoing], Awaitable[None]]
+) -> dict[UUID, str]:
+    """Send every job, a bounded number awaiting confirms at once; {job_id: reason}."""
+    failed: dict[UUID, str] = {}
+    for start in range(0, len(jobs), CONFIRMS_IN_FLIGHT):
+        chunk = jobs[start : start + CONFIRMS_IN_FLIGHT]
+        results = await asyncio.gather(*(send(j) for j in chunk), return_exceptions=True)
+        failed.update(
+            {
+                j.job_id: reason(r)
+                for j, r in zip(chunk, results, strict=True)
+                if isinstance(r, BaseException)
+            }
+        )
+    return failed
 
 
-class TaskiqPublisher:
+class Connected:
+    """Connect once, lazily: if RabbitMQ is down the API still starts and retries."""
+
     def __init__(self, settings: Settings) -> None:
-        self.broker = AioPikaBroker(**taskiq_broker_kwargs(settings))
         self.timeout = settings.publish_timeout_s
         self._started = False
         self._lock = asyncio.Lock()
 
+    async def connect(self) -> None:
+        raise NotImplementedError
+
     async def start(self) -> None:
-        """Connect once; if RabbitMQ is down the API still starts and retries later."""
         async with self._lock:
             if not self._started:
                 with anyio.fail_after(self.timeout):
-                    await self.broker.startup()
+                    await self.connect()
                 self._started = True
-
-    async def _kick(self, job: Outgoing) -> None:
-        kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, {})
-        with anyio.fail_after(self.timeout):
-            await kicker.with_task_id(str(job.job_id)).kiq(**message_kwargs(job.job_id))
 
     async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
         try:
             await self.start()
         except Exception as exc:
             return {j.job_id: reason(exc) for j in jobs}
-        failed: dict[UUID, str] = {}
-        for start in range(0, len(jobs), 100):  # bounded in-flight confirms
-            chunk = jobs[start : start + 100]
-            results = await asyncio.gather(*(self._kick(j) for j in chunk), return_exceptions=True)
-            failed.update(
-                {j.job_id: reason(r) for j, r in zip(chunk, results, strict=True) if r is not None}
+        return await publish_each(jobs, self.send)
+
+    async def send(self, job: Outgoing) -> None:
+        """Returns once RabbitMQ confirmed the message; raises if it did not."""
+        raise NotImplementedError
+
+
+class CeleryPublisher(Connected):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.app = make_celery(settings, main="api")
+        self.url = settings.amqp_url
+        self.queue = settings.queue_for(Backend.celery)
+        self.arguments = queue_arguments(settings, self.queue)
+        self.connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self.exchange: aio_pika.abc.AbstractExchange | None = None
+
+    async def connect(self) -> None:
+        connection = await aio_pika.connect_robust(self.url, timeout=self.timeout)
+        try:
+            # A message RabbitMQ returns (no queue to route it to) raises: not queued.
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            # What `send_task` declares (task_queues in core/brokers.py), so a message
+            # has its queue before any worker started.
+            exchange = await channel.declare_exchange(
+                self.queue, aio_pika.ExchangeType.DIRECT, durable=True
             )
-        return failed
+            queue = await channel.declare_queue(self.queue, durable=True, arguments=self.arguments)
+            await queue.bind(exchange, self.queue)
+        except BaseException:
+            await connection.close()  # or it keeps reconnecting in the background
+            raise
+        self.connection, self.exchange = connection, channel.default_exchange
+
+    def message(self, job: Outgoing) -> aio_pika.Message:
+        """Celery's message for `send_task(task, kwargs=..., task_id=job_id)`."""
+        headers, properties, body, _ = self.app.amqp.create_task_message(
+            str(job.job_id), job.task, (), message_kwargs(job.job_id),
+            reply_to=self.app.thread_oid, ignore_result=None,
+        )  # fmt: skip
+        content_type, encoding, data = dumps(body, serializer="json")
+        return aio_pika.Message(
+            data.encode() if isinstance(data, str) else data,
+            headers=headers,
+            content_type=content_type,
+            content_encoding=encoding,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            priority=0,
+            correlation_id=properties["correlation_id"],
+            reply_to=properties["reply_to"],
+            # Celery sets none; aiormq needs one to tell which message RabbitMQ returned.
+            message_id=str(job.job_id),
+        )
+
+    async def send(self, job: Outgoing) -> None:
+        assert self.exchange is not None
+        # Celery sends to a direct exchange's queue through the default exchange.
+        with anyio.fail_after(self.timeout):
+            await self.exchange.publish(self.message(job), routing_key=self.queue)
+
+    async def close(self) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+
+
+class TaskiqPublisher(Connected):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.broker = AioPikaBroker(**taskiq_broker_kwargs(settings))
+
+    async def connect(self) -> None:
+        await self.broker.startup()
+
+    async def send(self, job: Outgoing) -> None:
+        kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, {})
+        with anyio.fail_after(self.timeout):
+            await kicker.with_task_id(str(job.job_id)).kiq(**message_kwargs(job.job_id))
 
     async def close(self) -> None:
         if self._started:
             await self.broker.shutdown()
+
+
+PublishersFor = Callable[[Settings], dict[Backend, Publisher]]
 
 
 def make_publishers(settings: Settings) -> dict[Backend, Publisher]:

@@ -29,6 +29,8 @@ VARIANT_COLOURS = {
     "celery-loop_per_thread": "#bcbd22",
     "celery-naive": "#9467bd",
     "celery-asyncio_run": "#8c564b",
+    "celery-in-thread": "#e377c2",  # API variants (the producer side)
+    "celery-on-loop": "#d62728",
     "taskiq": "#ff7f0e",
 }
 COMPONENT_COLOURS = {
@@ -38,7 +40,7 @@ COMPONENT_COLOURS = {
     "postgres": "#c44e52",
 }
 MODE_COLOURS = {"processes": "#1f77b4", "in-flight": "#17becf"}
-_SPARE_COLOURS = ("#d62728", "#e377c2", "#7f7f7f")
+_SPARE_COLOURS = ("#7f7f7f", "#aec7e8", "#98df8a")
 
 
 def load_label(model: str, load: float) -> str:

@@ -1,6 +1,7 @@
 """The producer side: what accepting and publishing a job costs one API process, with
-no worker running, per API variant: our Celery path (publish on worker threads),
-Celery's publish called on the event loop (the mistake), and Taskiq's kiq()."""
+no worker running, per API variant: our Celery path (Celery's message, published by
+aio-pika), Celery's send_task in worker threads, send_task called on the event loop
+(the mistake), and Taskiq's kiq()."""
 
 import statistics
 from collections.abc import Iterable
@@ -60,10 +61,11 @@ def producer_blocks(summary: Summary) -> list[Block]:
         Para(
             "One API process, no worker: accepted jobs per second (rows enqueued in the "
             "window), Locust's POST latency, the API's event-loop lag (how late a 10 ms timer "
-            "woke; over warm-up and window) and its CPU per accepted job. 'celery-on-loop' is "
-            "Celery's publish called straight from the async endpoint: kombu's blocking I/O and "
-            "its wait for RabbitMQ's confirm stall every other request on the loop. Don't do it: "
-            "publish from a worker thread, as api/publishers.py does."
+            "woke; over warm-up and window) and its CPU per accepted job. 'celery' publishes the "
+            "message Celery builds through aio-pika on the event loop (api/publishers.py); "
+            "'celery-in-thread' calls Celery's send_task in worker threads; 'celery-on-loop' "
+            "calls it straight from the async endpoint: kombu's blocking I/O and its wait for "
+            "RabbitMQ's confirm stall every other request on the loop. Don't do that."
         ),
         Table(headers, rows),
     ]

@@ -116,8 +116,11 @@ VARIANTS = (
 )
 MODELS = ("drain", "closed", "open", "enqueue", "enqueue-rate")
 # The producer side: which API app publishes, and to which backend.
-ENQUEUE_VARIANTS = ("celery", "celery-on-loop", "taskiq")
-API_APPS = {"celery-on-loop": "api.variants.celery_on_loop:app"}  # others: api.main:app
+ENQUEUE_VARIANTS = ("celery", "celery-in-thread", "celery-on-loop", "taskiq")
+API_APPS = {  # others: api.main:app
+    "celery-in-thread": "api.variants.celery_in_thread:app",
+    "celery-on-loop": "api.variants.celery_on_loop:app",
+}
 ENQUEUE_SCENARIO = "price_order"
 ENQUEUE_RATES = (200.0, 400.0, 800.0)
 FAULT_SCENARIO = "fault_mix"

@@ -75,3 +75,22 @@ async def peek(settings: Settings, queue: str) -> dict[str, Any] | None:
             return None
         await message.nack(requeue=True)
         return dict(message.headers or {})
+
+
+PROPERTIES = (
+    "content_type", "content_encoding", "delivery_mode", "priority", "correlation_id",
+    "reply_to", "expiration", "message_id", "timestamp", "type", "user_id", "app_id",
+)  # fmt: skip
+
+
+async def take_whole(settings: Settings, queue: str) -> dict[str, Any] | None:
+    """Take one message off `queue`: body, headers and every AMQP property."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        declared = await channel.declare_queue(queue, passive=True)
+        message = await declared.get(no_ack=True, fail=False)
+        if message is None:
+            return None
+        whole = {name: getattr(message, name) for name in PROPERTIES}
+        return {**whole, "body": message.body, "headers": dict(message.headers or {})}

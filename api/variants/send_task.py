@@ -1,0 +1,77 @@
+"""Celery's own `send_task` (what `delay()` calls) as the API's Celery publisher, for
+the variants we measure. kombu's publish is blocking socket I/O that waits for
+RabbitMQ's confirm of each message in turn: in a worker thread it is correct but costs
+CPU (thread hand-offs, one round trip per message); on the event loop it stalls every
+other request. api/publishers.py sends the same message through aio-pika instead.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from uuid import UUID
+
+import anyio
+
+from api.publishers import Outgoing, Publisher, PublishersFor, TaskiqPublisher, reason
+from core.brokers import make_celery
+from core.contract import Backend, message_kwargs
+from core.settings import Settings
+
+CHUNK = 4  # messages per publishing thread: chunks wait for their confirms side by side
+THREADS = 8  # <= the producer pool (broker_pool_limit, 10)
+
+
+class SendTaskPublisher:
+    def __init__(self, settings: Settings, in_thread: bool) -> None:
+        self.app = make_celery(settings, main="api")
+        self.queue = settings.queue_for(Backend.celery)
+        self.timeout = settings.publish_timeout_s
+        self.in_thread = in_thread
+        self.threads = anyio.CapacityLimiter(THREADS)
+
+    async def start(self) -> None:
+        """kombu connects on the first publish."""
+
+    def _send_all(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
+        with self.app.producer_or_acquire() as producer:
+            for n, job in enumerate(jobs):
+                try:
+                    self.app.send_task(
+                        job.task,
+                        kwargs=message_kwargs(job.job_id),
+                        task_id=str(job.job_id),
+                        queue=self.queue,
+                        producer=producer,
+                    )
+                except Exception as exc:  # the connection is gone: the rest fail too
+                    return {j.job_id: reason(exc) for j in jobs[n:]}
+        return {}
+
+    async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
+        if not self.in_thread:  # blocks the event loop: the mistake, measured
+            try:
+                return self._send_all(jobs)
+            except Exception as exc:
+                return {j.job_id: reason(exc) for j in jobs}
+        chunks = [jobs[n : n + CHUNK] for n in range(0, len(jobs), CHUNK)]
+        results = await asyncio.gather(*(self._send_in_thread(c) for c in chunks))
+        return {k: v for failed in results for k, v in failed.items()}
+
+    async def _send_in_thread(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
+        try:
+            with anyio.fail_after(self.timeout * 2):
+                return await anyio.to_thread.run_sync(self._send_all, jobs, limiter=self.threads)
+        except Exception as exc:  # timeout or failure to get a connection
+            return {j.job_id: reason(exc) for j in jobs}
+
+    async def close(self) -> None:
+        await anyio.to_thread.run_sync(self.app.close)
+
+
+def send_task_publishers(in_thread: bool) -> PublishersFor:
+    def publishers_for(settings: Settings) -> dict[Backend, Publisher]:
+        return {
+            Backend.celery: SendTaskPublisher(settings, in_thread),
+            Backend.taskiq: TaskiqPublisher(settings),
+        }
+
+    return publishers_for

@@ -1,0 +1,63 @@
+"""The API's publishers against the real RabbitMQ: what a Celery worker receives from
+our aio-pika publish is what Celery's own `send_task` would have sent."""
+
+from uuid import uuid4
+
+import pytest
+
+from api.publishers import CeleryPublisher, Outgoing
+from api.variants.send_task import SendTaskPublisher
+from core.contract import Backend
+from core.settings import Settings
+from tests.helpers import amqp
+
+pytestmark = pytest.mark.usefixtures("empty_queues")
+
+
+async def test_celery_message_is_the_one_send_task_sends(settings: Settings) -> None:
+    queue = settings.queue_for(Backend.celery)
+    job = Outgoing(uuid4(), "price_order")
+    ours, celerys = CeleryPublisher(settings), SendTaskPublisher(settings, in_thread=False)
+    celerys.app = ours.app  # reply_to is an id of the app and thread
+    try:
+        assert await ours.publish([job]) == {}
+        sent_by_us = await amqp.take_whole(settings, queue)
+        assert await celerys.publish([job]) == {}  # on this thread: the same reply_to
+        sent_by_celery = await amqp.take_whole(settings, queue)
+    finally:
+        await ours.close()
+        await celerys.close()
+    assert sent_by_us is not None and sent_by_celery is not None
+    assert sent_by_us["headers"]["id"] == str(job.job_id)
+    assert sent_by_us["headers"]["task"] == "price_order"
+    # The one addition: a message id (aiormq matches returned messages by it).
+    assert (sent_by_us.pop("message_id"), sent_by_celery.pop("message_id")) == (
+        str(job.job_id),
+        None,
+    )
+    assert sent_by_us == sent_by_celery
+
+
+async def test_a_message_with_no_queue_is_not_confirmed_as_sent(settings: Settings) -> None:
+    lonely = settings.model_copy(update={"celery_queue": f"test.unroutable.{uuid4().hex[:8]}"})
+    publisher = CeleryPublisher(lonely)
+    try:
+        await publisher.start()  # declares the queue ...
+        await amqp.delete(lonely, lonely.celery_queue)  # ... which then disappears
+        job = Outgoing(uuid4(), "price_order")
+        failed = await publisher.publish([job])
+    finally:
+        await publisher.close()
+    assert list(failed) == [job.job_id]
+    assert "publish failed" in failed[job.job_id]
+
+
+async def test_many_messages_all_confirmed(settings: Settings) -> None:
+    queue = settings.queue_for(Backend.celery)
+    jobs = [Outgoing(uuid4(), "noop") for _ in range(250)]  # more than one confirm window
+    publisher = CeleryPublisher(settings)
+    try:
+        assert await publisher.publish(jobs) == {}
+    finally:
+        await publisher.close()
+    assert await amqp.depth(settings, queue) == 250
