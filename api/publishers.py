@@ -27,6 +27,7 @@ from core.settings import Settings
 from core.taskiq_broker import taskiq_broker_kwargs
 
 CONFIRMS_IN_FLIGHT = 100  # messages awaiting their confirm at once, per publish call
+RECONNECT_S = 1.0  # aio-pika's default, 5 s, would answer 503 that long after a broker blip
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ class CeleryPublisher(Connected):
         self.exchange: aio_pika.abc.AbstractExchange | None = None
 
     async def connect(self) -> None:
-        connection = await aio_pika.connect_robust(self.url, timeout=self.timeout)
+        connection = await aio_pika.connect_robust(
+            self.url, timeout=self.timeout, reconnect_interval=RECONNECT_S
+        )
         try:
             # A message RabbitMQ returns (no queue to route it to) raises: not queued.
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -161,7 +164,8 @@ class CeleryPublisher(Connected):
 class TaskiqPublisher(Connected):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.broker = AioPikaBroker(**taskiq_broker_kwargs(settings))
+        kwargs = taskiq_broker_kwargs(settings)
+        self.broker = AioPikaBroker(**kwargs, reconnect_interval=RECONNECT_S)
 
     async def connect(self) -> None:
         await self.broker.startup()

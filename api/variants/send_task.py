@@ -63,8 +63,14 @@ class SendTaskPublisher:
         except Exception as exc:  # timeout or failure to get a connection
             return {j.job_id: reason(exc) for j in jobs}
 
+    def _close(self) -> None:
+        # app.close() only forgets its pool: close the pooled connections themselves.
+        self.app.amqp.producer_pool.force_close_all()  # type: ignore[attr-defined]  # stubs lag
+        self.app.pool.force_close_all()  # type: ignore[attr-defined]
+        self.app.close()
+
     async def close(self) -> None:
-        await anyio.to_thread.run_sync(self.app.close)
+        await anyio.to_thread.run_sync(self._close)
 
 
 def send_task_publishers(in_thread: bool) -> PublishersFor:

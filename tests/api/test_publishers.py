@@ -3,9 +3,10 @@ our aio-pika publish is what Celery's own `send_task` would have sent."""
 
 from uuid import uuid4
 
+import anyio
 import pytest
 
-from api.publishers import CeleryPublisher, Outgoing
+from api.publishers import CeleryPublisher, Outgoing, make_publishers
 from api.variants.send_task import SendTaskPublisher
 from core.contract import Backend
 from core.settings import Settings
@@ -61,3 +62,29 @@ async def test_many_messages_all_confirmed(settings: Settings) -> None:
     finally:
         await publisher.close()
     assert await amqp.depth(settings, queue) == 250
+
+
+@pytest.mark.parametrize("backend", list(Backend))
+async def test_after_a_broker_drop_what_is_confirmed_is_queued(
+    settings: Settings, backend: Backend
+) -> None:
+    publisher = make_publishers(settings)[backend]
+    queue = settings.queue_for(backend)
+    confirmed = 0
+    try:
+        await publisher.start()
+        assert await publisher.publish([Outgoing(uuid4(), "noop")]) == {}
+        await amqp.drop_connections(settings)
+        failures: list[str] = []
+        with anyio.fail_after(30):  # reconnects within RECONNECT_S, then publishes again
+            while True:
+                failed = await publisher.publish([Outgoing(uuid4(), "noop")])
+                if not failed:
+                    break
+                failures += failed.values()
+                await anyio.sleep(0.1)  # pace the retries; not a synchronisation
+        confirmed = 2
+    finally:
+        await publisher.close()
+    assert all(f.startswith("publish failed") for f in failures)
+    assert await amqp.depth(settings, queue) == confirmed

@@ -1,8 +1,14 @@
 """Look at RabbitMQ queues with a real AMQP client (no mocks)."""
 
+import functools
+import subprocess
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import aio_pika
+import anyio
+import psutil
 from aiormq.exceptions import ChannelNotFoundEntity
 
 from core.brokers import DeadLetters
@@ -94,3 +100,33 @@ async def take_whole(settings: Settings, queue: str) -> dict[str, Any] | None:
             return None
         whole = {name: getattr(message, name) for name in PROPERTIES}
         return {**whole, "body": message.body, "headers": dict(message.headers or {})}
+
+
+def _own_connections(amqp_port: int) -> set[int]:
+    """Local ports of this process's established connections to RabbitMQ."""
+    return {
+        c.laddr.port
+        for c in psutil.Process().net_connections("tcp")
+        if c.raddr and c.raddr.port == amqp_port and c.status == psutil.CONN_ESTABLISHED
+    }
+
+
+async def drop_connections(settings: Settings, timeout_s: float = 30) -> None:
+    """Close every client connection at RabbitMQ and wait until this process's clients
+    have seen theirs closed (they may have reconnected since, on new ports)."""
+    port = urlsplit(settings.amqp_url).port or 5672
+    before = _own_connections(port)
+    assert before, "no connection to drop"
+    await anyio.to_thread.run_sync(
+        functools.partial(
+            subprocess.run,
+            ["rabbitmqctl", "-q", "close_all_connections", "test: broker drop"],
+            check=True, timeout=60, capture_output=True,
+        )
+    )  # fmt: skip
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not before & _own_connections(port):
+            return
+        await anyio.sleep(0.05)
+    raise AssertionError(f"connections still open {timeout_s}s after close_all_connections")
