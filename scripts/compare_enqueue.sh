@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The enqueue path of this checkout against an earlier commit, interleaved (ABBA by
 # repetition): one API process each, no workers, `wrk -t1 -c$CONC -d${DUR}s` POSTing
-# price_order jobs per backend; prints requests/s, p50/p99 and the API's CPU ms per job.
+# price_order jobs per backend; prints requests/s, p50/p99 and the API's CPU ms per job,
+# then new / old per backend (95% t-interval on the paired log-ratios, scripts/enqueue_ratios.py).
 # usage: scripts/compare_enqueue.sh REF [REPS] [CONC] [DUR]   (needs wrk: apt-get install wrk)
 set -euo pipefail
 REF=$1; REPS=${2:-5}; CONC=${3:-16}; DUR=${4:-10}
@@ -49,8 +50,10 @@ one() {  # side backend rep
     "api_cpu_ms_per_job=$(python3 -c "print(round(($t1-$t0)*10/($rps*$DUR), 2))")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
+LINES=$(mktemp)
 for rep in $(seq 0 $((REPS - 1))); do
   if ((rep % 2 == 0)); then order="old new"; else order="new old"; fi
-  for v in $order; do for b in celery taskiq; do one "$v" "$b" "$rep"; done; done
+  for v in $order; do for b in celery taskiq; do one "$v" "$b" "$rep" | tee -a "$LINES"; done; done
 done
-rm -f "$LUA"
+(cd "$HERE" && PYTHONPATH=. .venv/bin/python scripts/enqueue_ratios.py < "$LINES")
+rm -f "$LUA" "$LINES"

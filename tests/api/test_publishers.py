@@ -5,14 +5,17 @@ from uuid import uuid4
 
 import anyio
 import pytest
+from yarl import URL
 
 from api.publishers import CeleryPublisher, Outgoing, make_publishers
 from api.variants.send_task import SendTaskPublisher
 from core.contract import Backend
 from core.settings import Settings
 from tests.helpers import amqp
+from tests.helpers.proxy import proxied
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
+PROXY_PORT = 25673  # a stalled link to RabbitMQ
 
 
 async def test_celery_message_is_the_one_send_task_sends(settings: Settings) -> None:
@@ -88,3 +91,22 @@ async def test_after_a_broker_drop_what_is_confirmed_is_queued(
         await publisher.close()
     assert all(f.startswith("publish failed") for f in failures)
     assert await amqp.depth(settings, queue) == confirmed
+
+
+@pytest.mark.parametrize("backend", list(Backend))
+async def test_no_confirm_in_time_is_a_failure(settings: Settings, backend: Backend) -> None:
+    broker = URL(settings.amqp_url)
+    with proxied(broker.host or "127.0.0.1", broker.port or 5672, PROXY_PORT) as proxy:
+        stalled = settings.model_copy(
+            update={"amqp_url": str(broker.with_port(PROXY_PORT)), "publish_timeout_s": 1.0}
+        )
+        publisher = make_publishers(stalled)[backend]
+        try:
+            await publisher.start()
+            proxy.hold()  # RabbitMQ never hears of the message, nor we of a confirm
+            job = Outgoing(uuid4(), "noop")
+            failed = await publisher.publish([job])
+        finally:
+            proxy.release()
+            await publisher.close()
+    assert failed == {job.job_id: "publish failed: no confirm within 1.0 s"}

@@ -1,5 +1,6 @@
-"""A TCP proxy in front of Postgres that a test can take down and bring back: a real
-network failure for the processes that connect through it (no mock).
+"""A TCP proxy in front of Postgres or RabbitMQ that a test can take down and bring back,
+or hold (bytes stop flowing, connections stay open): a real network failure for the
+processes that connect through it (no mock).
 
 It runs its own event loop in a thread, so it keeps forwarding while the test's loop
 blocks (stopping a worker waits synchronously for it to exit)."""
@@ -20,6 +21,8 @@ class Proxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     def _call(self, coro: Any) -> None:
         asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
@@ -39,6 +42,19 @@ class Proxy:
     def down(self) -> None:
         """Refuse new connections and cut every open one."""
         self._call(self._down())
+
+    def hold(self) -> None:
+        """Stop forwarding in both directions, leaving connections open (a stalled link)."""
+        self._call(self._set_flowing(False))
+
+    def release(self) -> None:
+        self._call(self._set_flowing(True))
+
+    async def _set_flowing(self, flowing: bool) -> None:
+        if flowing:
+            self._flowing.set()
+        else:
+            self._flowing.clear()
 
     async def _up(self) -> None:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -64,6 +80,7 @@ class Proxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
