@@ -62,12 +62,8 @@ async def delete(settings: Settings, *queues: str) -> None:
 
 async def take(settings: Settings, queue: str) -> tuple[bytes, dict[str, Any]] | None:
     """Take one message off `queue` (acked: it is gone): its body and headers."""
-    connection = await aio_pika.connect(settings.amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        declared = await channel.declare_queue(queue, passive=True)
-        message = await declared.get(no_ack=True, fail=False)
-        return None if message is None else (message.body, dict(message.headers or {}))
+    whole = await take_whole(settings, queue)
+    return None if whole is None else (whole["body"], whole["headers"])
 
 
 async def peek(settings: Settings, queue: str) -> dict[str, Any] | None:
