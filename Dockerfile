@@ -1,33 +1,69 @@
-# One image for every app service in docker-compose.yml (API, stub, migrate, both
-# workers, Flower, the bench harness); compose picks the process with `command:`.
+# One Dockerfile, three images (compose picks them with `target:`):
+#   app    the API, the stub, migrations, both workers and Flower: runtime dependencies only
+#   bench  app + the harness (Locust, matplotlib, scipy): `docker compose run --rm bench`
+#   test   bench + the test suite and its tools: `docker compose run --rm test`
 # No secrets here: every credential comes from .env at run time.
-FROM python:3.11-slim
 
-# uv from PyPI, pinned to the version that wrote uv.lock.
+FROM python:3.11-slim AS uv
+# uv from PyPI, pinned to the version that wrote uv.lock; it stays in the build stages.
 ARG UV_VERSION=0.13.9
 RUN pip install --no-cache-dir "uv==${UV_VERSION}"
-
-ENV PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1 \
-    UV_PROJECT_ENVIRONMENT=/app/.venv \
+ENV UV_PROJECT_ENVIRONMENT=/app/.venv \
     UV_COMPILE_BYTECODE=1 \
     UV_LINK_MODE=copy \
-    UV_NO_CACHE=1 \
-    PATH="/app/.venv/bin:${PATH}"
-
+    UV_NO_CACHE=1
 WORKDIR /app
-
-# Dependencies first, so code changes do not reinstall them.
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --no-install-project
 
-# The code (core api workers_celery workers_taskiq stub scripts migrations alembic.ini,
-# and bench/ once it exists); .dockerignore keeps out .venv, .git, .env, results, caches.
-COPY . .
+FROM uv AS app-deps
+RUN uv sync --frozen --no-default-groups --no-install-project
 
+FROM uv AS bench-deps
+RUN uv sync --frozen --no-default-groups --group bench --no-install-project
+
+FROM uv AS test-deps
+RUN uv sync --frozen --no-install-project
+
+FROM python:3.11-slim AS runtime
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PATH="/app/.venv/bin:${PATH}" \
+    MPLCONFIGDIR=/tmp/matplotlib
+WORKDIR /app
 RUN useradd --system --create-home --uid 10001 --user-group app \
-    && mkdir -p /app/results \
-    && chown app:app /app/results
-USER app
+    && mkdir -p /app/results && chown app:app /app /app/results
 
+FROM runtime AS app
+COPY --from=app-deps /app/.venv /app/.venv
+COPY alembic.ini ./
+COPY migrations migrations
+COPY core core
+COPY api api
+COPY workers_celery workers_celery
+COPY workers_taskiq workers_taskiq
+COPY stub stub
+COPY scripts scripts
+USER app
 CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+
+FROM runtime AS bench
+COPY --from=bench-deps /app/.venv /app/.venv
+COPY alembic.ini ./
+COPY migrations migrations
+COPY core core
+COPY api api
+COPY workers_celery workers_celery
+COPY workers_taskiq workers_taskiq
+COPY stub stub
+COPY scripts scripts
+COPY bench bench
+# Starts as root only to hand the report to the owner of ./results, then runs the harness
+# as that user (scripts/docker_bench.sh).
+ENTRYPOINT ["sh", "scripts/docker_bench.sh"]
+
+FROM runtime AS test
+COPY --from=test-deps /app/.venv /app/.venv
+# The whole project: the suite checks the Makefile, compose file and Dockerfile too.
+COPY --chown=app:app . .
+USER app
+ENTRYPOINT ["python", "-m", "pytest", "-p", "no:cacheprovider"]

@@ -5,7 +5,7 @@ RUN := $(UV) run --frozen
 WORKERS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; print(s().worker_processes)' 2>/dev/null || echo 2)
 SLOTS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; print(s().worker_slots)' 2>/dev/null || echo 32)
 
-.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-taskiq flower bench bench-standard bench-full clean
+.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-taskiq flower bench bench-standard bench-full docker-bench docker-test clean
 
 help:
 	@echo "make test           create the env, start Postgres+RabbitMQ, migrate a test DB, run the suite"
@@ -18,6 +18,8 @@ help:
 	@echo "make worker-taskiq  Taskiq worker (WORKERS processes x SLOTS async tasks)"
 	@echo "make migrate        apply migrations to DATABASE_URL"
 	@echo "make lint           ruff + mypy"
+	@echo "make docker-bench   the benchmark in docker compose (BENCH_PROFILE, report in ./results)"
+	@echo "make docker-test    the test suite in docker compose, against its Postgres and RabbitMQ"
 
 env:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -51,7 +53,7 @@ worker-celery-threads: migrate
 	$(RUN) celery -A workers_celery worker --loglevel=INFO --pool=threads --concurrency=$(SLOTS) --prefetch-multiplier=1 -E
 
 worker-taskiq: migrate
-	$(RUN) taskiq worker workers_taskiq.broker:broker workers_taskiq.tasks workers_taskiq.probe_tasks --workers $(WORKERS) --max-async-tasks $(SLOTS) --ack-type when_executed
+	$(RUN) taskiq worker workers_taskiq.broker:broker workers_taskiq.tasks --workers $(WORKERS) --max-async-tasks $(SLOTS) --ack-type when_executed
 
 flower: env
 	$(RUN) celery -A workers_celery flower --address=127.0.0.1 --port=5555
@@ -64,6 +66,12 @@ bench-standard: migrate
 
 bench-full: migrate
 	$(RUN) python -m bench run full
+
+docker-bench:
+	mkdir -p results && docker compose run --rm bench
+
+docker-test:
+	docker compose run --rm test
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache results

@@ -31,10 +31,12 @@ CPU_FLAG = 90.0  # % of one core: Locust or the API above this is the bottleneck
 EXTERNAL_TASKS = {"fetch_rates"}  # tasks that call the external (stub) service
 OPEN_KEPT = 0.95  # an open cell that accepted less of its offered rate is not a worker result
 SHORT_WINDOW = 0.9
+FAULT_MISSED = ("fault injection failed", "fault did not strike")  # it proves nothing
 INVALIDATING = (
     "load generator saturated",
     "API was the bottleneck",
     "generator- or API-limited",
+    *FAULT_MISSED,
 )  # a drain whose backlog ran out before 90% of its window is invalid
 
 
@@ -161,6 +163,12 @@ def _jobcosts(cell: dict[str, Any], cell_dir: Path) -> list[JobCost]:
     ]
 
 
+def _not_measured(cell_dir: Path) -> dict[str, str]:
+    path = cell_dir / "not_measured.json"
+    found: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    return found
+
+
 def analyse_cell(cell_dir: Path) -> CellResult | list[JobCost]:
     cell = json.loads((cell_dir / "cell.json").read_text())
     if cell["model"] == "jobcost":
@@ -218,7 +226,7 @@ def analyse_cell(cell_dir: Path) -> CellResult | list[JobCost]:
         flags.append(f"{lost} accepted job(s) never finished")
     fault = _fault(cell, jobs, rejected) if cell.get("fault") else None
     if fault is not None:
-        flags += [n for n in fault.notes if "failed" in n]
+        flags += [n for n in fault.notes if n.startswith(FAULT_MISSED)]
     short = cell["model"] == "drain" and window < SHORT_WINDOW * (
         cell["t_window_end"] - cell["t_window_start"]
     )
@@ -267,6 +275,7 @@ def analyse_cell(cell_dir: Path) -> CellResult | list[JobCost]:
         locust=_locust(cell_dir),
         fault=fault,
         usage=use,
+        not_measured=_not_measured(cell_dir),
         series=_series(finished, queue, samples, cell["t_load_start"], cell.get("t_end", end)),
         flags=flags,
         valid=not short and not any(f.startswith(INVALIDATING) for f in flags),

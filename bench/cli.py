@@ -1,23 +1,32 @@
 """`python -m bench run | report | list`."""
 
 import dataclasses
+import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
+import httpx
 import typer
 from rich.table import Table
 
 from bench import report
+from bench.external import Refused, adapt
 from bench.faults import FAULTS
 from bench.jobsdb import JobsDB
 from bench.orchestrator import Target
 from bench.plan import plan
-from bench.profiles import PROFILES
+from bench.profiles import PROFILES, Profile
 from bench.runs import console, execute, rerender
 from bench.scenarios import MODELS, MODES, SCENARIOS, VARIANTS
 from core.settings import Settings
 
 app = typer.Typer(add_completion=False, help="Celery vs Taskiq benchmark harness.")
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr naming the fix, exit 2: no usage box, nothing started."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
 
 
 def _split(value: str | None) -> tuple[str, ...] | None:
@@ -27,16 +36,14 @@ def _split(value: str | None) -> tuple[str, ...] | None:
 def _check(values: tuple[str, ...] | None, allowed: tuple[str, ...] | list[str], what: str) -> None:
     unknown = sorted(set(values or ()) - set(allowed))
     if unknown:
-        raise typer.BadParameter(
-            f"unknown {what}: {', '.join(unknown)} (choose from {', '.join(allowed)})"
-        )
+        fail(f"unknown {what}: {', '.join(unknown)} (choose from {', '.join(allowed)})")
 
 
 def _numbers(value: str | None, kind: type[float] | type[int], what: str) -> tuple[float, ...]:
     try:
         return tuple(kind(v) for v in _split(value) or ())
     except ValueError as exc:
-        raise typer.BadParameter(f"{what} must be numbers: {exc}") from exc
+        fail(f"{what} must be numbers: {exc}")
 
 
 @app.command()
@@ -79,7 +86,8 @@ def run(
     """Run a profile (optionally narrowed or widened by options) and write the report."""
     base = PROFILES.get(profile)
     if base is None:
-        raise typer.BadParameter(f"unknown profile {profile!r} (choose from {', '.join(PROFILES)})")
+        names = ", ".join(PROFILES)
+        fail(f"unknown profile {profile!r} (choose from {names}; BENCH_PROFILE in compose)")
     chosen = {
         "variants": _split(variants),
         "scenarios": _split(scenarios),
@@ -111,13 +119,6 @@ def run(
     }
     changes |= {k: v for k, v in given.items() if v is not None}
     prof = dataclasses.replace(base, **changes)  # type: ignore[arg-type]
-    if external and ("drain" in prof.models or prof.calibrate or prof.jobcost):
-        # Drains start workers after the backlog is in; a running deployment can't do that.
-        console.print("[yellow]--external: no drain, calibration or job-cost cells[/]")
-        kept = tuple(m for m in prof.models if m != "drain")
-        prof = dataclasses.replace(
-            prof, models=kept, calibrate=False, jobcost=False, prefetch_sweep=()
-        )
 
     overrides: dict[str, object] = {"celery_task_events": False}
     for key, value in (
@@ -131,26 +132,60 @@ def run(
     if not external:
         overrides["stub_url"] = f"http://127.0.0.1:{stub_port}"
         api_url = f"http://127.0.0.1:{api_port}"
+        for port, option in ((api_port, "--api-port"), (stub_port, "--stub-port")):
+            if port_in_use(port):
+                fail(f"port {port} is in use: stop what runs there or pass {option}")
     elif api_url is None:
-        raise typer.BadParameter("--external needs --api-url (and usually --database-url)")
+        fail("--external needs --api-url (and usually --database-url)")
     settings = Settings(**overrides)  # type: ignore[arg-type]
     db = JobsDB(settings.database_url)
     try:
         db.check_schema()
     except RuntimeError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc))
     finally:
         db.close()
+    if external:
+        prof = external_profile(prof, settings, api_url, variants is not None, faults is not None)
     target = Target(api_url, settings, external, api_port, stub_port, locust_workers)
     execute(prof, target, results)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def external_profile(
+    prof: Profile, settings: Settings, api_url: str, asked_variants: bool, asked_faults: bool
+) -> Profile:
+    """What an external run can measure of the profile; refused, with why, if nothing."""
+    try:
+        httpx.get(f"{api_url}/health", timeout=10).raise_for_status()
+    except httpx.HTTPError as exc:
+        fail(f"the API at {api_url} is not healthy ({exc}): start the deployment first")
+    try:
+        adapted = adapt(prof, settings, asked_variants, asked_faults)
+    except Refused as exc:
+        fail(f"--external: {exc}")
+    dropped = [m for m in prof.models if m not in adapted.models]
+    dropped += [f"fault {f}" for f in prof.faults if f not in adapted.faults]
+    if prof.calibrate or prof.jobcost:
+        dropped.append("calibration and job-cost cells")
+    if dropped:
+        console.print(
+            f"[yellow]--external: without {', '.join(dropped)} (they need workers or processes "
+            "this run does not own)[/]"
+        )
+    console.print(f"--external: variants {', '.join(adapted.variants)} (the workers up)")
+    return adapted
 
 
 @app.command("report")
 def report_cmd(results_dir: Path) -> None:
     """Re-analyse a saved run from its raw files and re-render report.md / report.html."""
     if not (results_dir / "summary.json").exists():
-        raise typer.BadParameter(f"{results_dir} has no summary.json: not a saved run")
+        fail(f"{results_dir} has no summary.json: not a saved run")
     rerender(results_dir)
 
 
@@ -162,7 +197,7 @@ def publish_cmd(
 ) -> None:
     """Write a run's summary page (figures, charts, machine, command, date) to commit."""
     if not (results_dir / "summary.json").exists():
-        raise typer.BadParameter(f"{results_dir} has no summary.json: not a saved run")
+        fail(f"{results_dir} has no summary.json: not a saved run")
     md, html = report.publish(results_dir, out_dir, command)
     console.print(f"published {md} and {html}")
 

@@ -50,6 +50,7 @@ def groups(cells: list[CellResult]) -> list[Group]:
                     [c.e2e_ms.p99 for c in valid if c.e2e_ms.p99 is not None]
                 ),
                 cpu_ms_per_job=cost,
+                not_measured={k: v for c in valid for k, v in c.not_measured.items()},
                 worker_rss_mb=stats.median_interval(
                     [c.usage["workers"].rss_max_mb for c in valid if "workers" in c.usage]
                 ),

@@ -2,12 +2,12 @@
 
 import os
 import platform
-import subprocess
 from importlib.metadata import version
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench import rabbit
 from bench.profiles import Profile
 from core.settings import Settings
 
@@ -53,18 +53,6 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
     }
 
 
-def _cmd(args: list[str]) -> str:
-    try:
-        out = subprocess.run(args, capture_output=True, text=True, timeout=20, check=False)
-        return (
-            (out.stdout or out.stderr).strip().splitlines()[0]
-            if (out.stdout or out.stderr)
-            else "?"
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unavailable"
-
-
 def environment(settings: Settings) -> dict[str, object]:
     pkgs = [
         "celery",
@@ -83,7 +71,7 @@ def environment(settings: Settings) -> dict[str, object]:
         "cpus": os.cpu_count(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         **{p: version(p) for p in pkgs},
-        "rabbitmq": _cmd(["rabbitmqctl", "version"]),
+        "rabbitmq": rabbit.version(settings),
     }
     try:
         engine = create_engine(make_url(settings.database_url).set(drivername="postgresql+psycopg"))

@@ -168,7 +168,8 @@ class Runner:
         run_id = f"{self.run_dir.name}.{cell.index:03d}"
         cell_dir = self.run_dir / "cells" / run_id
         cell_dir.mkdir(parents=True, exist_ok=True)
-        amqp.each_queue(self.settings, "purge")
+        if not self.target.external:  # never a deployment's messages
+            amqp.each_queue(self.settings, "purge")
         self.stub_calls(reset=True)
         marks: dict[str, Any] = {}
         if cell.model == "jobcost":
@@ -187,7 +188,7 @@ class Runner:
             )
             self.under_load(cell, run_id, cell_dir, marks, on_phase)
         ids = self.db.export(run_id, cell_dir / "jobs.csv")
-        if cell.purpose == "enqueue":  # never meant to run: no worker consumed them
+        if cell.purpose == "enqueue" and not self.target.external:  # no worker consumed them
             amqp.each_queue(self.settings, "purge")
             marks["discarded"] = self.db.discard_unstarted(run_id)
         calls = self.stub_calls()
@@ -327,7 +328,9 @@ class Runner:
             struck()
             try:
                 faults.INJECT[cell.fault](ctx)  # type: ignore[index]
-            except Exception as exc:  # recorded, and the cell is flagged
+            except faults.NotStruck as exc:  # the cell is invalid: nothing was survived
+                notes.append(f"fault did not strike: {exc}")
+            except Exception as exc:  # recorded, and the cell is invalid
                 notes.append(f"fault injection failed: {type(exc).__name__}: {exc}")
             marks["t_fault_done"] = self.db.now()
 

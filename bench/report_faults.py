@@ -25,13 +25,7 @@ HEADERS = [
     "what happened",
 ]
 # Settings that decide delivery, quoted from the ledger next to the table.
-DELIVERY_KEYS = (
-    "queues",
-    "acknowledgement",
-    "retry_policy",
-    "celery_prefetch_multiplier",
-    "taskiq_qos",
-)
+DELIVERY_KEYS = ("queues", "acknowledgement", "retry_policy", "prefetch_per_process")
 LIBRARY_FACTS = [
     "Undecodable message bodies are acknowledged and dropped by both libraries, with only a log "
     "line (Celery: 'Can't decode message body', critical; Taskiq: 'Cannot parse message', "
@@ -80,13 +74,29 @@ def row(c: CellResult) -> list[str]:
     ]
 
 
+def not_counted(cells: list[CellResult]) -> list[list[str]]:
+    """Fault cells whose fault did not strike (or whose figures cannot be trusted), with why."""
+    return [
+        [c.cell_id, c.fault.fault if c.fault else DASH, c.variant, "; ".join(c.flags) or DASH]
+        for c in cells
+        if not c.valid
+    ]
+
+
 def fault_blocks(summary: Summary) -> list[Block]:
-    cells = fault_cells(summary)
-    if not cells:
+    every = fault_cells(summary)
+    if not every:
         return []
+    cells = [c for c in every if c.valid]
     lost = sum(c.lost for c in cells)
     settings = [f"{k}: {summary.ledger[k]}" for k in DELIVERY_KEYS if k in summary.ledger]
-    return [
+    skipped = not_counted(every)
+    counted = f"Lost in the {len(cells)} fault cells that count: " + (
+        f"{lost} (see the rows with lost > 0)." if lost else "0."
+    )
+    if not cells:
+        counted = "No fault cell counts: none of the faults struck (see below)."
+    blocks: list[Block] = [
         Heading(2, "Delivery under faults"),
         Para(
             "Each fault strikes a third of the way into a steady open-model load of fault_mix "
@@ -99,11 +109,20 @@ def fault_blocks(summary: Summary) -> list[Block]:
             "service; republished = jobs the recovery published again; recovery = from the "
             "fault to the first completion of a job that started after it."
         ),
-        Para(
-            "Lost in all fault cells: "
-            + (f"{lost} (see the rows with lost > 0)." if lost else "0.")
-        ),
-        Table(HEADERS, [row(c) for c in cells]),
+        Para(counted),
+        Table(HEADERS, [row(c) for c in cells], empty="No fault cell counts."),
+    ]
+    if skipped:
+        blocks += [
+            Heading(3, "Fault cells that do not count"),
+            Para(
+                "Their fault did not strike (or could not be injected), so nothing they show "
+                "was survived: they are left out of every count above."
+            ),
+            Table(["cell", "fault", "variant", "why"], skipped),
+        ]
+    return [
+        *blocks,
         Heading(3, "Settings in force"),
         Bullets(settings),
         Heading(3, "What the libraries do by themselves"),
@@ -112,12 +131,17 @@ def fault_blocks(summary: Summary) -> list[Block]:
 
 
 def fault_table(summary: Summary) -> RichTable | None:
-    cells = fault_cells(summary)
-    if not cells:
+    every = fault_cells(summary)
+    if not every:
         return None
-    table = RichTable(title="delivery under faults")
+    skipped = not_counted(every)
+    caption = "; ".join(
+        f"{cell} {fault} ({variant}) NOT COUNTED: {why}" for cell, fault, variant, why in skipped
+    )
+    table = RichTable(title="delivery under faults", caption=caption or None)
     for name in HEADERS[:-1]:
         table.add_column(name, justify="left" if name in ("fault", "variant") else "right")
-    for c in cells:
-        table.add_row(*row(c)[:-1])
+    for c in every:
+        if c.valid:
+            table.add_row(*row(c)[:-1])
     return table

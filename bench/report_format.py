@@ -80,6 +80,8 @@ class Table:
     rows: list[list[str]]
     # Optional header groups (short label for Markdown, full label for HTML, column span).
     groups: list[tuple[str, str, int]] = field(default_factory=list)
+    # Said instead of the table when it has no rows: no report shows an empty table.
+    empty: str = "Nothing of this kind ran in this run."
 
 
 @dataclass
@@ -110,6 +112,8 @@ def to_markdown(items: Sequence[Block]) -> str:
             out += [b.text, ""]
         elif isinstance(b, Bullets):
             out += [*(f"- {i}" for i in b.items), ""]
+        elif isinstance(b, Table) and not b.rows:
+            out += [b.empty, ""]
         elif isinstance(b, Table):
             heads = list(b.headers)
             col = 0
@@ -178,6 +182,8 @@ def to_html(items: Sequence[Block], title: str) -> str:
             out.append(f"<p>{e(b.text)}</p>")
         elif isinstance(b, Bullets):
             out += ["<ul>", *(f"<li>{e(i)}</li>" for i in b.items), "</ul>"]
+        elif isinstance(b, Table) and not b.rows:
+            out.append(f"<p>{e(b.empty)}</p>")
         elif isinstance(b, Table):
             out += ['<div class="scroll"><table>', "<thead>"]
             if b.groups:

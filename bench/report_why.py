@@ -8,11 +8,13 @@ from collections import Counter
 from bench import stats
 from bench.charts import COST_COMPONENTS, load_label
 from bench.commands import CELERY
-from bench.report_format import DASH, Block, Heading, Para, Table, interval, num, ratio
+from bench.report_format import DASH, Block, Bullets, Heading, Para, Table, interval, num, ratio
 from bench.report_run import Run
 from bench.results import Group
 
 CPU_SAYS = ("Taskiq costs more", "Taskiq costs less")
+NOT_MEASURED = "not measured here"
+NO_MAIN_CELLS = "No throughput cell ran in this run (only the cells listed below), so no cost."
 OBSERVER_LIMIT = 0.10  # the harness's drain may differ from a bare drain by this much
 
 
@@ -28,7 +30,11 @@ def cost_blocks(run: Run) -> list[Block]:
     for key in run.loads():
         for g in run.variants(key):
             cost = [
-                interval(g.cpu_ms_per_job[c]) if c in g.cpu_ms_per_job else DASH
+                NOT_MEASURED
+                if c in g.not_measured
+                else interval(g.cpu_ms_per_job[c])
+                if c in g.cpu_ms_per_job
+                else DASH
                 for c in COST_COMPONENTS
             ]
             head = [key[0], load_label(key[1], key[2]), g.variant, str(g.throughput.n)]
@@ -42,8 +48,11 @@ def cost_blocks(run: Run) -> list[Block]:
             "over each cell's measured window; CPU time is counted from every process of the "
             "component, not sampled as a percentage. Far steadier than jobs/s on a shared host."
         ),
-        Table(headers, rows),
+        Table(headers, rows, empty=NO_MAIN_CELLS),
     ]
+    unseen = {k: v for g in run.s.groups for k, v in g.not_measured.items()}
+    if unseen:
+        blocks.append(Bullets([f"{k}: {v}" for k, v in sorted(unseen.items())]))
     ratio_rows = []
     for key in run.loads():
         row = [key[0], load_label(key[1], key[2])]
@@ -162,7 +171,9 @@ def bottleneck_blocks(run: Run) -> list[Block]:
             "something else (CPU, the broker, the database, the offered load) held it back."
         ),
         Table(
-            ["scenario", "load", "variant", "bottleneck", "throughput vs slots/latency bound"], rows
+            ["scenario", "load", "variant", "bottleneck", "throughput vs slots/latency bound"],
+            rows,
+            empty=NO_MAIN_CELLS,
         ),
     ]
 

@@ -139,6 +139,9 @@ class CellResult(BaseModel):
     locust: LocustFigures | None = None
     fault: FaultFigures | None = None
     usage: dict[str, Usage] = Field(default_factory=dict)
+    # Components the harness could not see (a service in another container or host), with
+    # why: left out of every figure, never shown as 0.
+    not_measured: dict[str, str] = Field(default_factory=dict)
     series: Series = Field(default_factory=Series)
     flags: list[str] = Field(default_factory=list)  # reasons the cell is not trustworthy
     valid: bool = True
@@ -169,6 +172,7 @@ class Group(BaseModel):
     e2e_p50: Interval
     e2e_p99: Interval
     cpu_ms_per_job: dict[str, Interval] = Field(default_factory=dict)
+    not_measured: dict[str, str] = Field(default_factory=dict)  # see CellResult
     worker_rss_mb: Interval
     failed: int
     lost: int

@@ -64,7 +64,9 @@ def execute(profile: Profile, target: Target, results: Path) -> Path:
             ]
             with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
                 bar = progress.add_task("starting", total=len(cells))
-                for cell in cells:
+                for n, cell in enumerate(cells, 1):
+                    if not console.is_terminal:  # no live display: a line per cell instead
+                        console.print(f"[{n}/{len(cells)}] {label(cell)}")
                     if cell.bare:  # the calibration's bare drain: no live display either
                         progress.stop()
                         runner.run_cell(cell, lambda _: None)

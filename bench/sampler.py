@@ -11,6 +11,7 @@ harness process itself (the observer).
 """
 
 import csv
+import json
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ from kombu import Connection
 
 SERVICES = {"rabbitmq": ("beam.smp",), "postgres": ("postgres",)}
 HARNESS = "harness"
+NOT_VISIBLE = "not measured here: no {} process visible to the harness (another container or host)"
 
 
 def _tree(pid: int) -> list[psutil.Process]:
@@ -53,6 +55,7 @@ class Sampler:
         self._thread = threading.Thread(target=self._loop, name="sampler", daemon=True)
         self._cpu: dict[int, float] = {}  # pid -> its CPU seconds at the previous sample
         self._baseline = True
+        self._seen: set[str] = set()  # components with a process at some sample
         self.rows: list[tuple[float, str, float, float]] = []
         self.depth: list[tuple[float, int]] = []
 
@@ -75,6 +78,8 @@ class Sampler:
     def _sample_processes(self, now: float) -> None:
         for component, procs in self._processes().items():
             cpu = rss = 0.0
+            if procs:
+                self._seen.add(component)
             for proc in procs:
                 try:
                     times = proc.cpu_times()
@@ -104,7 +109,16 @@ class Sampler:
                 self._stop.wait(self.interval)
             self._sample_processes(time.time())  # closes the last interval
 
+    def not_measured(self) -> dict[str, str]:
+        """Shared services the harness could not see, with why (never counted as 0)."""
+        return {
+            name: NOT_VISIBLE.format(names[0])
+            for name, names in SERVICES.items()
+            if name not in self._seen
+        }
+
     def _write(self) -> None:
+        (self.out_dir / "not_measured.json").write_text(json.dumps(self.not_measured()))
         with (self.out_dir / "samples.csv").open("w", newline="") as f:
             w = csv.writer(f)
             w.writerow(["t", "component", "cpu_s", "rss_mb"])

@@ -16,6 +16,10 @@ class Settings(BaseSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/queuebench"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     stub_url: str = "http://127.0.0.1:8090"
+    # RabbitMQ's management API (http://user:password@host:15672), for administering a
+    # broker on another host or container (the harness's broker faults, the tests);
+    # unset, they use rabbitmqctl on this host.
+    rabbitmq_management_url: str | None = None
 
     # Broker layout: the same RabbitMQ and quorum queues for both backends.
     celery_queue: str = "jobs.celery"
@@ -36,6 +40,10 @@ class Settings(BaseSettings):
     # Task events feed Flower; they cost Celery two extra messages per task, so the
     # benchmark turns them off (Taskiq sends nothing comparable).
     celery_task_events: bool = True
+    # Taskiq workers' Prometheus metrics (taskiq's PrometheusMiddleware) on this port;
+    # 0: off (the benchmark keeps it off, as it keeps Celery's task events off).
+    taskiq_metrics_port: int = Field(0, ge=0, le=65535)
+    taskiq_metrics_addr: str = "127.0.0.1"
     db_pool_size: int = Field(10, ge=1, le=200)
     db_max_overflow: int = Field(0, ge=0, le=200)
 

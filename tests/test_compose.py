@@ -104,8 +104,8 @@ def makefile_recipe(target: str) -> str:
 
 def test_parses_without_version_key(compose: dict[str, Any], services: dict[str, Service]) -> None:
     assert "version" not in compose
-    expected = {"postgres", "rabbitmq", "migrate", "api", "stub"}
-    expected |= {"worker-celery", "flower", "worker-taskiq", "locust"}
+    expected = {"postgres", "rabbitmq", "migrate", "api", "stub", "flower", "bench", "test"}
+    expected |= {"worker-celery", "worker-celery-threads", "worker-taskiq"}
     assert set(services) == expected
 
 
@@ -136,7 +136,8 @@ def compose_dir(tmp_path: Path) -> Path:
 def test_docker_compose_config_accepts_the_file(compose_dir: Path) -> None:
     env = "".join(f"{name}={value}\n" for name, value in SECRETS.items())
     (compose_dir / ".env").write_text(env)
-    for profile in ([], ["--profile", "celery"], ["--profile", "taskiq"], ["--profile", "bench"]):
+    for name in ("", "celery", "celery-threads", "taskiq", "bench", "test"):
+        profile = ["--profile", name] if name else []
         result = run_compose_config(compose_dir, *profile)
         assert result.returncode == 0, result.stderr
 
@@ -210,7 +211,10 @@ CHECKS = {
     "alembic": check_alembic,
     "python": check_python,
 }
-APP_SERVICES = ["migrate", "api", "stub", "worker-celery", "flower", "worker-taskiq", "locust"]
+APP_SERVICES = [
+    "migrate", "api", "stub", "worker-celery", "worker-celery-threads", "flower", "worker-taskiq"
+]  # fmt: skip
+TOOL_SERVICES = ["bench", "test"]  # their image's entry point runs them
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -223,7 +227,33 @@ def test_command_points_at_existing_code(services: dict[str, Service], name: str
 
 
 def test_every_app_service_is_checked(services: dict[str, Service]) -> None:
-    assert set(app_services(services)) == set(APP_SERVICES)
+    assert set(app_services(services)) == {*APP_SERVICES, *TOOL_SERVICES}
+
+
+def dockerfile_targets() -> dict[str, list[str]]:
+    """Each FROM ... AS target's lines."""
+    targets: dict[str, list[str]] = {}
+    current = None
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if match := re.match(r"^FROM \S+ AS (\S+)$", line):
+            current = targets.setdefault(match[1], [])
+        elif current is not None and line.strip() and not line.startswith("#"):
+            current.append(line.strip())
+    return targets
+
+
+@pytest.mark.parametrize("name", TOOL_SERVICES)
+def test_tool_services_run_their_image_entry_point(services: dict[str, Service], name: str) -> None:
+    service = services[name]
+    assert "command" not in service, name
+    assert service["build"] == {"context": ".", "target": name}
+    entry = [line for line in dockerfile_targets()[name] if line.startswith("ENTRYPOINT")]
+    assert len(entry) == 1, name
+    assert service["init"] is True  # a PID 1 that reaps the harness's processes and forwards ^C
+    script = ROOT / "scripts" / "docker_bench.sh"
+    if name == "bench":
+        assert '"scripts/docker_bench.sh"' in entry[0] and script.is_file()
+        assert services[name]["volumes"] == ["${RESULTS_DIR:-./results}:/app/results"]
 
 
 @pytest.mark.parametrize(("service", "target"), [("stub", "stub"), ("api", "api")])
@@ -243,15 +273,15 @@ def test_stub_url_and_api_url_match_the_services(services: dict[str, Service]) -
         assert service["environment"]["STUB_URL"] == f"http://stub:{stub[stub.index('--port') + 1]}"
         assert "@postgres:5432/queuebench" in service["environment"]["DATABASE_URL"], name
         assert "@rabbitmq:5672/" in service["environment"]["AMQP_URL"], name
-    locust = command(services["locust"])
     api = command(services["api"])
-    assert locust[locust.index("--api-url") + 1] == f"http://api:{api[api.index('--port') + 1]}"
+    external = (ROOT / "scripts" / "docker_bench.sh").read_text()
+    assert f"--api-url http://api:{api[api.index('--port') + 1]}" in external
 
 
 # ---- worker commands are the Makefile's ------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["worker-celery", "worker-taskiq"])
+@pytest.mark.parametrize("target", ["worker-celery", "worker-celery-threads", "worker-taskiq"])
 def test_worker_command_equals_makefile(services: dict[str, Service], target: str) -> None:
     assert normalise(" ".join(command(services[target]))) == makefile_recipe(target)
 
@@ -281,7 +311,10 @@ def test_app_services_wait_for_what_they_use(services: dict[str, Service]) -> No
         "migrate": {"postgres": "service_healthy"},
         "api": migrated,
         "worker-celery": workers,
+        "worker-celery-threads": workers,
         "worker-taskiq": workers,
+        "bench": ready,
+        "test": ready,
     }
     for name, wanted in expected.items():
         got = {k: v["condition"] for k, v in services[name]["depends_on"].items()}
@@ -291,29 +324,47 @@ def test_app_services_wait_for_what_they_use(services: dict[str, Service]) -> No
 def test_workers_scale(services: dict[str, Service]) -> None:
     for name, service in services.items():
         assert "container_name" not in service, name
-    for name in ("worker-celery", "worker-taskiq"):
+    for name in ("worker-celery", "worker-celery-threads"):
         assert "ports" not in services[name], name
+    # Taskiq's metrics: a host port per replica, from a range.
+    [metrics] = services["worker-taskiq"]["ports"]
+    assert re.fullmatch(r"127\.0\.0\.1:\$\{TASKIQ_METRICS_PORTS:-\d+-\d+\}:9000", metrics)
 
 
 def test_profiles(services: dict[str, Service]) -> None:
     profiles = {name: s.get("profiles", []) for name, s in services.items()}
-    assert profiles["worker-celery"] == profiles["flower"] == ["celery"]
+    assert profiles["worker-celery"] == ["celery"]
+    assert profiles["worker-celery-threads"] == ["celery-threads"]
+    assert profiles["flower"] == ["celery", "celery-threads"]
     assert profiles["worker-taskiq"] == ["taskiq"]
-    assert profiles["locust"] == ["bench"]
+    assert profiles["bench"] == ["bench"] and profiles["test"] == ["test"]
     for name in ("postgres", "rabbitmq", "migrate", "api", "stub"):
         assert profiles[name] == [], name
 
 
 def test_app_services_share_the_env(services: dict[str, Service]) -> None:
+    shared = {"DATABASE_URL", "AMQP_URL", "STUB_URL"}
+    extra = {
+        "worker-taskiq": {"TASKIQ_METRICS_PORT", "TASKIQ_METRICS_ADDR"},
+        "bench": {"BENCH_DATABASE_URL", "RABBITMQ_MANAGEMENT_URL", "BENCH_PROFILE"},
+        "test": {"TEST_DATABASE_URL", "RABBITMQ_MANAGEMENT_URL"},
+    }
     for name, service in app_services(services).items():
-        assert service["build"] == ".", name
-        assert service["env_file"] == [{"path": ".env", "required": True}], name
-        assert set(service["environment"]) == {"DATABASE_URL", "AMQP_URL", "STUB_URL"}, name
+        target = name if name in TOOL_SERVICES else "app"
+        assert service["build"] == {"context": ".", "target": target}, name
+        # Optional: without .env the credentials' `:?` refuses to start, naming the variable.
+        assert service["env_file"] == [{"path": ".env", "required": False}], name
+        assert set(service["environment"]) == shared | extra.get(name, set()), name
+    # The harness's own database, never the deployment's (a run empties it).
+    assert services["bench"]["environment"]["BENCH_DATABASE_URL"].endswith("/queuebench_bench")
+    assert services["test"]["environment"]["TEST_DATABASE_URL"].endswith("/queuebench_test")
 
 
 # ---- exposure and secrets ----------------------------------------------------------------
 
-PORT = re.compile(r"^(?P<ip>\$\{[^}]+\}|[0-9.]+):(?P<host>\d+):(?P<container>\d+)(/(tcp|udp))?$")
+PORT = re.compile(
+    r"^(?P<ip>\$\{[^}]+\}|[0-9.]+):(?P<host>\$\{[^}]+\}|\d+(-\d+)?):(?P<container>\d+)(/(tcp|udp))?$"
+)
 
 
 def published(service: Service) -> list[tuple[str, str]]:
@@ -336,6 +387,7 @@ def test_ports_bind_loopback_only(services: dict[str, Service]) -> None:
         "api": [("${API_BIND:-127.0.0.1}", "8000")],
         "rabbitmq": [("127.0.0.1", "15672")],
         "flower": [("127.0.0.1", "5555")],
+        "worker-taskiq": [("127.0.0.1", "9000")],
     }
     assert "expose" not in services["postgres"]
 
@@ -368,22 +420,24 @@ def test_no_literal_secrets(compose: dict[str, Any]) -> None:
 
 
 def test_dockerfile() -> None:
-    lines = [
-        line.strip()
-        for line in (ROOT / "Dockerfile").read_text().splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    text = "\n".join(lines)
-    assert lines[0] == "FROM python:3.11-slim"
-    assert re.search(r"pip install .*\buv\b", text)
-    assert "COPY pyproject.toml uv.lock ./" in text
-    assert re.search(r"uv sync --frozen --no-dev", text)
-    assert "/app/.venv/bin" in text
-    # Dependencies are installed before the code is copied (layer cache).
-    assert text.index("uv sync") < text.index("COPY . .")
-    users = [line.split()[1] for line in lines if line.startswith("USER ")]
-    assert users and users[-1] not in {"root", "0"}
+    text = (ROOT / "Dockerfile").read_text()
     assert not re.search(r"(PASSWORD|SECRET|TOKEN)\s*=", text)
+    froms = re.findall(r"^FROM (\S+) AS (\S+)$", text, flags=re.M)
+    assert {base for base, _ in froms} <= {"python:3.11-slim", "uv", "runtime"}
+    targets = dockerfile_targets()
+    # Each image installs only its own dependency groups, from the lock file, with uv.
+    assert "RUN uv sync --frozen --no-default-groups --no-install-project" in targets["app-deps"]
+    assert any("--group bench" in line for line in targets["bench-deps"])
+    assert "COPY pyproject.toml uv.lock ./" in targets["uv"]
+    for image in ("app", "bench", "test"):
+        lines = targets[image]
+        assert f"COPY --from={image}-deps /app/.venv /app/.venv" in lines[0], image
+        assert not any("uv" in line.split() for line in lines), f"{image} carries uv"
+    # The app image: only the service code, run as a user that is not root.
+    app = targets["app"]
+    assert not any(line.startswith("COPY . .") or "bench" in line for line in app)
+    assert [line.split()[1] for line in app if line.startswith("USER ")] == ["app"]
+    assert [line.split()[1] for line in targets["test"] if line.startswith("USER ")] == ["app"]
 
 
 def test_dockerignore_keeps_out_local_state() -> None:
@@ -394,5 +448,6 @@ def test_dockerignore_keeps_out_local_state() -> None:
     }
     assert {".git", ".venv", ".env", "results"} <= ignored
     assert {".pytest_cache", ".mypy_cache", ".ruff_cache"} <= ignored
-    for code in ("core", "api", "workers_celery", "workers_taskiq", "stub", "migrations"):
+    needed = ("core", "api", "workers_celery", "workers_taskiq", "stub", "migrations", "bench")
+    for code in (*needed, "tests", "docker-compose.yml", "Makefile"):
         assert code not in ignored and f"{code}/" not in ignored

@@ -8,6 +8,7 @@ import asyncio
 
 import httpx
 from taskiq import TaskiqEvents, TaskiqState
+from taskiq.middlewares.prometheus_middleware import PrometheusMiddleware
 
 from core.brokers import declare_dead_letters
 from core.contract import Backend
@@ -18,6 +19,12 @@ from workers_taskiq.handback import HandBackBroker, HandBackMiddleware
 
 settings = get_settings()
 broker = HandBackBroker(**taskiq_broker_kwargs(settings)).with_middlewares(HandBackMiddleware())
+if settings.taskiq_metrics_port:  # GET /metrics; one server for all of a worker's processes
+    broker.add_middlewares(
+        PrometheusMiddleware(
+            server_port=settings.taskiq_metrics_port, server_addr=settings.taskiq_metrics_addr
+        )
+    )
 
 
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)

@@ -96,7 +96,10 @@ async def test_no_confirm_in_time_is_a_failure(settings: Settings, backend: Back
     broker = URL(settings.amqp_url)
     with proxied(broker.host or "127.0.0.1", broker.port or 5672, PROXY_PORT) as proxy:
         stalled = settings.model_copy(
-            update={"amqp_url": str(broker.with_port(PROXY_PORT)), "publish_timeout_s": 1.0}
+            update={
+                "amqp_url": str(broker.with_host("127.0.0.1").with_port(PROXY_PORT)),
+                "publish_timeout_s": 1.0,
+            }
         )
         publisher = make_publishers(stalled)[backend]
         try:

@@ -13,6 +13,7 @@ from bench import grouping, report
 from bench.results import (
     Bound,
     CellResult,
+    FaultFigures,
     JobCost,
     LocustFigures,
     Percentiles,
@@ -255,3 +256,62 @@ def test_a_ratio_bound_next_to_one_is_not_printed_as_one() -> None:
     assert shown(1.0031).endswith("[1.003, 1.12]")
     assert shown(0.9996).endswith("[0.9996, 1.12]")
     assert shown(1.0).endswith("[1.00, 1.12]")
+
+
+def fault_cell(cell_id: str, variant: str, lost: int, notes: list[str]) -> CellResult:
+    base = make_cell(("noop", "drain", 0.0), variant, 0)
+    missed = [n for n in notes if n.startswith("fault did not strike")]
+    return base.model_copy(
+        update={
+            "cell_id": cell_id,
+            "scenario": "fault_mix",
+            "model": "fault",
+            "purpose": "fault",
+            "lost": lost,
+            "fault": FaultFigures(
+                fault="db-drop",
+                notes=notes,
+                at_s=5.0,
+                rejected_at_api=0,
+                recovery_s=0.4 if not missed else None,
+                dead_lettered=0,
+                left_in_queue=0,
+                consuming_after=True,
+            ),
+            "flags": missed,
+            "valid": not missed,
+        }
+    )
+
+
+def test_a_fault_that_did_not_strike_is_listed_and_never_counted(tmp_path: Path) -> None:
+    summary = make_summary()
+    summary.cells += [
+        fault_cell("f-celery", "celery", 0, ["pg_terminate_backend on 4 worker connection(s)"]),
+        fault_cell("f-taskiq", "taskiq", 7, ["fault did not strike: no Postgres connection"]),
+    ]
+    save(summary, tmp_path)
+    md = report.render(tmp_path)[0].read_text()
+    faults = md.split("## Delivery under faults")[1]
+    table, rest = faults.split("### Fault cells that do not count")
+    assert "Lost in the 1 fault cells that count: 0." in table
+    assert "| db-drop | celery |" in table and "taskiq" not in table
+    assert "| f-taskiq | db-drop | taskiq | fault did not strike: no Postgres connection |" in rest
+    console = report.summary_table(summary)  # the console's fault table leaves it out too
+    assert console.row_count == 8
+
+
+def test_a_component_the_harness_cannot_see_is_not_measured_not_zero(tmp_path: Path) -> None:
+    summary = make_summary()
+    unseen = "not measured here: no postgres process visible to the harness (another container)"
+    for cell in summary.cells:
+        cell.not_measured = {"postgres": unseen}
+        cell.cpu_ms_per_job.pop("postgres")
+    summary.groups = grouping.groups(summary.cells)
+    save(summary, tmp_path)
+    md = report.render(tmp_path)[0].read_text()
+    why = md.split("### Cost per job")[1].split("###")[0]
+    cost = why.split("Worker CPU per job, Taskiq / Celery")[0]  # the table above the ratios
+    rows = [line.split("|") for line in cost.splitlines() if line.startswith("| fetch_rates |")]
+    assert len(rows) == 6 and {r[10].strip() for r in rows} == {"not measured here"}
+    assert f"- postgres: {unseen}" in why

@@ -35,7 +35,7 @@ def proxy(settings: Settings) -> Iterator[Proxy]:
 
 
 def through(settings: Settings, proxy: Proxy) -> Settings:
-    url = make_url(settings.database_url).set(port=proxy.port)
+    url = make_url(settings.database_url).set(host="127.0.0.1", port=proxy.port)
     return settings.model_copy(update={"database_url": url.render_as_string(False)})
 
 
