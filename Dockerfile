@@ -33,29 +33,26 @@ WORKDIR /app
 RUN useradd --system --create-home --uid 10001 --user-group app \
     && mkdir -p /app/results && chown app:app /app /app/results
 
+# The service code, once, for the two images that run it.
+FROM scratch AS sources
+COPY alembic.ini /app/
+COPY migrations /app/migrations
+COPY core /app/core
+COPY api /app/api
+COPY workers_celery /app/workers_celery
+COPY workers_taskiq /app/workers_taskiq
+COPY stub /app/stub
+COPY scripts /app/scripts
+
 FROM runtime AS app
 COPY --from=app-deps /app/.venv /app/.venv
-COPY alembic.ini ./
-COPY migrations migrations
-COPY core core
-COPY api api
-COPY workers_celery workers_celery
-COPY workers_taskiq workers_taskiq
-COPY stub stub
-COPY scripts scripts
+COPY --from=sources /app /app
 USER app
 CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
 
 FROM runtime AS bench
 COPY --from=bench-deps /app/.venv /app/.venv
-COPY alembic.ini ./
-COPY migrations migrations
-COPY core core
-COPY api api
-COPY workers_celery workers_celery
-COPY workers_taskiq workers_taskiq
-COPY stub stub
-COPY scripts scripts
+COPY --from=sources /app /app
 COPY bench bench
 # Starts as root only to hand the report to the owner of ./results, then runs the harness
 # as that user (scripts/docker_bench.sh).

@@ -17,7 +17,7 @@ help:
 	@echo "make worker-celery-threads  one Celery threads-pool worker (SLOTS threads, one loop)"
 	@echo "make worker-taskiq  Taskiq worker (WORKERS processes x SLOTS async tasks)"
 	@echo "make migrate        apply migrations to DATABASE_URL"
-	@echo "make lint           ruff + mypy"
+	@echo "make lint           ruff + mypy + import-linter (the layers in DESIGN.md)"
 	@echo "make docker-bench   the benchmark in docker compose (BENCH_PROFILE, report in ./results)"
 	@echo "make docker-test    the test suite in docker compose, against its Postgres and RabbitMQ"
 
@@ -39,6 +39,7 @@ lint: env
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy .
+	$(RUN) lint-imports
 
 api: migrate
 	$(RUN) uvicorn api.main:app --host 127.0.0.1 --port 8000

@@ -1,4 +1,4 @@
-"""Annotated dependencies: one session per request, the app-wide publishers and settings.
+"""Annotated dependencies: one session per request, the app-wide enqueuer, waiters and settings.
 
 All async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per
 request for nothing."""
@@ -10,20 +10,13 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.enqueue import Enqueuer
-from api.publishers import Publisher
 from api.waiters import JobWaiters
-from core.contract import Backend
 from core.settings import Settings
 
 
 async def new_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         yield session
-
-
-async def app_publishers(request: Request) -> dict[Backend, Publisher]:
-    publishers: dict[Backend, Publisher] = request.app.state.publishers
-    return publishers
 
 
 async def app_enqueuer(request: Request) -> Enqueuer:
@@ -42,7 +35,6 @@ async def app_settings(request: Request) -> Settings:
 
 
 SessionDep = Annotated[AsyncSession, Depends(new_session)]
-PublishersDep = Annotated[dict[Backend, Publisher], Depends(app_publishers)]
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 EnqueuerDep = Annotated[Enqueuer, Depends(app_enqueuer)]
 WaitersDep = Annotated[JobWaiters, Depends(app_waiters)]

@@ -13,7 +13,7 @@ published again by the recovery (api/recovery.py).
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import cast
@@ -25,11 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import func
 
 from api.publishers import Outgoing, Publisher
-from api.schemas import JobIn
+from api.schemas import JobBase
 from core.contract import Backend, JobStatus
 from core.models import Job
 from core.settings import Settings
-from core.test_hooks import pause_before_publish
 
 log = logging.getLogger(__name__)
 MAX_BATCH_JOBS = 1000  # a batch closes at this many jobs (a bigger request goes alone)
@@ -65,9 +64,12 @@ async def publish(
     return failed
 
 
+Hook = Callable[[], Awaitable[None]]
+
+
 @dataclass
 class Request:
-    jobs: Sequence[JobIn]
+    jobs: Sequence[JobBase]
     ids: list[UUID] = field(default_factory=list)
     done: asyncio.Future[dict[UUID, str]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
@@ -79,9 +81,14 @@ class Request:
 
 class Enqueuer:
     def __init__(
-        self, engine: AsyncEngine, publishers: dict[Backend, Publisher], settings: Settings
+        self,
+        engine: AsyncEngine,
+        publishers: dict[Backend, Publisher],
+        settings: Settings,
+        before_publish: Hook | None = None,  # the benchmark's fault hook (api/benchmark.py)
     ) -> None:
         self.engine, self.publishers, self.settings = engine, publishers, settings
+        self.before_publish = before_publish
         self._waiting: asyncio.Queue[Request] = asyncio.Queue()
         self._slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
         self._batches: set[asyncio.Task[None]] = set()
@@ -98,7 +105,7 @@ class Enqueuer:
         if self._batches:
             await asyncio.wait(self._batches)
 
-    async def accept(self, jobs: Sequence[JobIn]) -> list[UUID]:
+    async def accept(self, jobs: Sequence[JobBase]) -> list[UUID]:
         """Queue the jobs; their ids once all are queued, else 503 saying which failed."""
         request = Request(jobs)
         self._waiting.put_nowait(request)
@@ -141,7 +148,8 @@ class Enqueuer:
                 for request in batch:
                     request.done.set_exception(exc)
                 return
-            await pause_before_publish(self.settings)
+            if self.before_publish is not None:
+                await self.before_publish()
             jobs = [(i, job.backend, job.task) for i, job in pairs]
             failed = await publish(self.publishers, jobs)
             if failed:  # their rows say failed before anyone is told so
@@ -161,7 +169,7 @@ class Enqueuer:
             request.done.set_result({i: failed[i] for i in request.ids if i in failed})
 
 
-def row(job_id: UUID, job: JobIn) -> dict[str, object]:
+def row(job_id: UUID, job: JobBase) -> dict[str, object]:
     return {
         "id": job_id,
         "backend": job.backend.value,

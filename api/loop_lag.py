@@ -42,7 +42,10 @@ class LoopLag:
             return LoopLagFigures(
                 interval_ms=self.interval_ms, samples=0, p50_ms=None, p99_ms=None, max_ms=None
             )
-        p99 = lags[min(len(lags) - 1, int(0.99 * len(lags)))]
+        # The harness's percentile (bench/stats.py): the standard library's inclusive method.
+        p99 = (
+            statistics.quantiles(lags, n=100, method="inclusive")[98] if len(lags) > 1 else lags[0]
+        )
         return LoopLagFigures(
             interval_ms=self.interval_ms,
             samples=len(lags),

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from api.enqueue import Enqueuer
+from api.enqueue import Enqueuer, Hook
 from api.limits import BodySizeLimit, InflightLimit
 from api.loop_lag import LoopLag
 from api.publishers import PublishersFor, make_publishers
@@ -59,7 +59,9 @@ def printable(value: Any, depth: int = 0) -> Any:
 def create_app(
     settings: Settings | None = None,
     publishers_for: PublishersFor = make_publishers,
+    before_publish: Hook | None = None,
 ) -> FastAPI:
+    """The app; `before_publish` is the benchmark's fault hook (api/benchmark.py)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -73,7 +75,7 @@ def create_app(
                 await publisher.start()
             except Exception as exc:  # serve anyway; /health says what is down
                 log.warning("RabbitMQ not reachable at startup: %s", exc)
-        app.state.enqueuer = enqueuer = Enqueuer(engine, publishers, settings)
+        app.state.enqueuer = enqueuer = Enqueuer(engine, publishers, settings, before_publish)
         enqueuer.start()
         app.state.waiters = waiters = JobWaiters(settings.database_url, settings.publish_timeout_s)
         app.state.recovery = recovery = Recovery(settings, app.state.sessionmaker, publishers)
@@ -97,7 +99,8 @@ def create_app(
     app = FastAPI(title="queuebench", lifespan=lifespan)
     app.include_router(jobs.router)
     app.include_router(health.router)
-    app.include_router(metrics.router)
+    if settings.loop_lag_probe_ms:  # GET /metrics/loop-lag, only while the probe runs
+        app.include_router(metrics.router)
     # The last added is the outermost: the in-flight cap answers 503 before a body is read.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(InflightLimit, max_inflight=settings.max_inflight_requests)

@@ -11,11 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.contract import Backend, JobStatus
 from core.jobs import (
     FetchRatesPayload,
-    NoopPayload,
     PriceOrderPayload,
     RenderInvoicePayload,
     SalesReportPayload,
-    SleepPayload,
 )
 
 MAX_BATCH = 1000
@@ -35,9 +33,13 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(item)
 
 
-class _JobBase(BaseModel):
+class JobBase(BaseModel):
+    """What every job body has; each task's model narrows `task` and `payload`."""
+
     model_config = ConfigDict(extra="forbid")
     backend: Backend
+    task: str
+    payload: BaseModel
     run_id: RunId | None = None
 
     @field_validator("payload", mode="before", check_fields=False)
@@ -51,38 +53,28 @@ class _JobBase(BaseModel):
         return payload
 
 
-class PriceOrderJob(_JobBase):
+class PriceOrderJob(JobBase):
     task: Literal["price_order"]
     payload: PriceOrderPayload = Field(default_factory=PriceOrderPayload)
 
 
-class SalesReportJob(_JobBase):
+class SalesReportJob(JobBase):
     task: Literal["sales_report"]
     payload: SalesReportPayload = Field(default_factory=SalesReportPayload)
 
 
-class FetchRatesJob(_JobBase):
+class FetchRatesJob(JobBase):
     task: Literal["fetch_rates"]
     payload: FetchRatesPayload = Field(default_factory=FetchRatesPayload)
 
 
-class RenderInvoiceJob(_JobBase):
+class RenderInvoiceJob(JobBase):
     task: Literal["render_invoice"]
     payload: RenderInvoicePayload = Field(default_factory=RenderInvoicePayload)
 
 
-class NoopJob(_JobBase):
-    task: Literal["noop"]
-    payload: NoopPayload = Field(default_factory=NoopPayload)
-
-
-class SleepJob(_JobBase):
-    task: Literal["sleep"]
-    payload: SleepPayload = Field(default_factory=SleepPayload)
-
-
 JobIn = Annotated[
-    PriceOrderJob | SalesReportJob | FetchRatesJob | RenderInvoiceJob | NoopJob | SleepJob,
+    PriceOrderJob | SalesReportJob | FetchRatesJob | RenderInvoiceJob,
     Field(discriminator="task"),
 ]
 

@@ -1,4 +1,5 @@
-"""`python -m bench run | report | list`."""
+"""`python -m bench run | report | publish | compare | list`: the pipeline's stages in
+order (run writes raw, analyse writes the summary, report renders it), and nothing else."""
 
 import dataclasses
 import socket
@@ -10,17 +11,23 @@ import typer
 from rich.table import Table
 
 from bench import report
-from bench.external import Refused, adapt
-from bench.faults import FAULTS
-from bench.jobsdb import JobsDB
-from bench.orchestrator import Target
-from bench.plan import plan
-from bench.profiles import PROFILES, Profile
-from bench.runs import console, execute, rerender
-from bench.scenarios import MODELS, MODES, SCENARIOS, VARIANTS
+from bench.analyse import summarise
+from bench.report.blocks import to_markdown
+from bench.report.compare import compare_blocks
+from bench.report.console import renderables
+from bench.run.external import Refused, adapt
+from bench.run.jobsdb import JobsDB
+from bench.run.plan import plan
+from bench.run.session import console, execute
+from bench.run.target import Target
+from bench.spec import faults, scenarios, variants
+from bench.spec.models import PROFILE_MODELS, Model
+from bench.spec.profiles import PROFILES, Profile
+from bench.summary import Summary
 from core.settings import Settings
 
 app = typer.Typer(add_completion=False, help="Celery vs Taskiq benchmark harness.")
+Opt = typer.Option
 
 
 def fail(message: str) -> NoReturn:
@@ -29,114 +36,48 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def _split(value: str | None) -> tuple[str, ...] | None:
-    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else None
-
-
-def _check(values: tuple[str, ...] | None, allowed: tuple[str, ...] | list[str], what: str) -> None:
-    unknown = sorted(set(values or ()) - set(allowed))
+def names(value: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...] | None:
+    """A comma list checked against what exists; "none" is the empty list."""
+    if value is None:
+        return None
+    found = () if value == "none" else tuple(v.strip() for v in value.split(",") if v.strip())
+    unknown = sorted(set(found) - set(allowed))
     if unknown:
         fail(f"unknown {what}: {', '.join(unknown)} (choose from {', '.join(allowed)})")
+    return found
 
 
-def _numbers(value: str | None, kind: type[float] | type[int], what: str) -> tuple[float, ...]:
+def numbers(
+    value: str | None, kind: type[float] | type[int], what: str
+) -> tuple[float, ...] | None:
+    """A comma list of numbers; None when not given; "none" is the empty list."""
+    if value is None:
+        return None
     try:
-        return tuple(kind(v) for v in _split(value) or ())
+        return tuple(kind(v) for v in value.split(",") if v.strip() and v != "none")
     except ValueError as exc:
         fail(f"{what} must be numbers: {exc}")
 
 
-@app.command()
-def run(
-    profile: Annotated[str, typer.Argument(help="quick | standard | full | tiny")] = "quick",
-    variants: Annotated[str | None, typer.Option(help="comma list, e.g. celery,taskiq")] = None,
-    scenarios: Annotated[str | None, typer.Option(help="comma list of scenarios")] = None,
-    models: Annotated[str | None, typer.Option(help="comma list of models, or none")] = None,
-    faults: Annotated[str | None, typer.Option(help="comma list of faults, or none")] = None,
-    reps: Annotated[int | None, typer.Option(min=1, max=50)] = None,
-    duration: Annotated[
-        float | None, typer.Option(min=1, max=3600, help="measured s, closed/open")
-    ] = None,
-    warmup: Annotated[float | None, typer.Option(min=0, max=600)] = None,
-    window: Annotated[float | None, typer.Option(min=1, max=3600, help="drain window, s")] = None,
-    users: Annotated[str | None, typer.Option(help="closed-model users, comma list")] = None,
-    rates: Annotated[str | None, typer.Option(help="open-model jobs/s, comma list")] = None,
-    prefetch_sweep: Annotated[
-        str | None, typer.Option(help="prefetch values for noop drains, or none")
-    ] = None,
-    jobcost: Annotated[bool | None, typer.Option(help="in-process job cost cells")] = None,
-    calibrate: Annotated[bool | None, typer.Option(help="harness overhead calibration")] = None,
-    processes: Annotated[int | None, typer.Option(min=1, max=64, help="worker processes")] = None,
-    slots: Annotated[
-        int | None, typer.Option(min=1, max=1000, help="in flight per process")
-    ] = None,
-    prefetch: Annotated[int | None, typer.Option(min=1, max=10_000, help="per process")] = None,
-    external: Annotated[
-        bool, typer.Option(help="drive a running deployment; start nothing")
-    ] = False,
-    api_url: Annotated[str | None, typer.Option(help="with --external")] = None,
-    api_port: Annotated[int, typer.Option(help="local API port")] = 8000,
-    stub_port: Annotated[int, typer.Option(help="local stub port")] = 8090,
-    locust_workers: Annotated[
-        int, typer.Option(min=0, max=64, help="Locust master + N workers")
-    ] = 0,
-    database_url: Annotated[str | None, typer.Option(help="default: DATABASE_URL")] = None,
-    results: Annotated[Path, typer.Option(help="where runs are saved")] = Path("results"),
-) -> None:
-    """Run a profile (optionally narrowed or widened by options) and write the report."""
-    base = PROFILES.get(profile)
-    if base is None:
-        names = ", ".join(PROFILES)
-        fail(f"unknown profile {profile!r} (choose from {names}; BENCH_PROFILE in compose)")
-    chosen = {
-        "variants": _split(variants),
-        "scenarios": _split(scenarios),
-        "models": () if models == "none" else _split(models),
-        "faults": () if faults == "none" else _split(faults),
-    }
-    _check(chosen["variants"], VARIANTS, "variant")
-    _check(chosen["scenarios"], list(SCENARIOS), "scenario")
-    _check(chosen["models"], MODELS, "model")
-    _check(chosen["faults"], FAULTS, "fault")
-    changes: dict[str, object] = {k: v for k, v in chosen.items() if v is not None}
-    numbers = {
-        "users": _numbers(users, int, "--users"),
-        "rates": _numbers(rates, float, "--rates"),
-        "prefetch_sweep": _numbers(
-            None if prefetch_sweep == "none" else prefetch_sweep, int, "--prefetch-sweep"
-        ),
-    }
-    changes |= {k: v for k, v in numbers.items() if v}
-    if prefetch_sweep == "none":
-        changes["prefetch_sweep"] = ()
-    given = {
-        "reps": reps,
-        "duration_s": duration,
-        "warmup_s": warmup,
-        "drain_window_s": window,
-        "jobcost": jobcost,
-        "calibrate": calibrate,
-    }
-    changes |= {k: v for k, v in given.items() if v is not None}
-    prof = dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
-    overrides: dict[str, object] = {"celery_task_events": False}
-    for key, value in (
-        ("worker_processes", processes),
-        ("worker_slots", slots),
-        ("worker_prefetch", prefetch),
-        ("database_url", database_url),
-    ):
-        if value:
-            overrides[key] = value
+
+def choose(name: str, **given: object) -> Profile:
+    """The named profile with what the options changed."""
+    base = PROFILES.get(name)
+    if base is None:
+        known = ", ".join(PROFILES)
+        fail(f"unknown profile {name!r} (choose from {known}; BENCH_PROFILE in compose)")
+    changes = {k: v for k, v in given.items() if v is not None}  # () is "none": asked for
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def settings_for(external: bool, stub_port: int, **given: object) -> Settings:
+    overrides = {"celery_task_events": False, **{k: v for k, v in given.items() if v}}
     if not external:
         overrides["stub_url"] = f"http://127.0.0.1:{stub_port}"
-        api_url = f"http://127.0.0.1:{api_port}"
-        for port, option in ((api_port, "--api-port"), (stub_port, "--stub-port")):
-            if port_in_use(port):
-                fail(f"port {port} is in use: stop what runs there or pass {option}")
-    elif api_url is None:
-        fail("--external needs --api-url (and usually --database-url)")
     settings = Settings(**overrides)  # type: ignore[arg-type]
     db = JobsDB(settings.database_url)
     try:
@@ -145,30 +86,81 @@ def run(
         fail(str(exc))
     finally:
         db.close()
+    return settings
+
+
+@app.command()
+def run(
+    profile: Annotated[str, typer.Argument(help="quick | standard | full | tiny")] = "quick",
+    variants_: Annotated[str | None, Opt("--variants", help="comma list")] = None,
+    scenarios_: Annotated[str | None, Opt("--scenarios", help="comma list")] = None,
+    models: Annotated[str | None, Opt(help="comma list of models, or none")] = None,
+    faults_: Annotated[str | None, Opt("--faults", help="comma list, or none")] = None,
+    reps: Annotated[int | None, Opt(min=1, max=50)] = None,
+    duration: Annotated[float | None, Opt(min=1, max=3600, help="measured s")] = None,
+    warmup: Annotated[float | None, Opt(min=0, max=600)] = None,
+    window: Annotated[float | None, Opt(min=1, max=3600, help="drain window, s")] = None,
+    users: Annotated[str | None, Opt(help="closed-model users, comma list")] = None,
+    rates: Annotated[str | None, Opt(help="open-model jobs/s, comma list")] = None,
+    prefetch_sweep: Annotated[str | None, Opt(help="noop drains' prefetch, or none")] = None,
+    jobcost: Annotated[bool | None, Opt(help="in-process job cost cells")] = None,
+    calibrate: Annotated[bool | None, Opt(help="harness overhead calibration")] = None,
+    processes: Annotated[int | None, Opt(min=1, max=64, help="worker processes")] = None,
+    slots: Annotated[int | None, Opt(min=1, max=1000, help="in flight per process")] = None,
+    prefetch: Annotated[int | None, Opt(min=1, max=10_000, help="per process")] = None,
+    external: Annotated[bool, Opt(help="drive a running deployment; start nothing")] = False,
+    api_url: Annotated[str | None, Opt(help="with --external")] = None,
+    api_port: Annotated[int, Opt(help="local API port")] = 8000,
+    stub_port: Annotated[int, Opt(help="local stub port")] = 8090,
+    locust_workers: Annotated[int, Opt(min=0, max=64, help="Locust master + N workers")] = 0,
+    database_url: Annotated[str | None, Opt(help="default: DATABASE_URL")] = None,
+    results: Annotated[Path, Opt(help="where runs are saved")] = Path("results"),
+) -> None:
+    """Run a profile (optionally narrowed or widened by options) and write the report."""
+    chosen = choose(
+        profile,
+        variants=names(variants_, variants.NAMES, "variant"),
+        scenarios=names(scenarios_, tuple(scenarios.SCENARIOS), "scenario"),
+        models=None if (ms := names(models, PROFILE_MODELS, "model")) is None else tuple(
+            Model(m) for m in ms
+        ),
+        faults=names(faults_, faults.NAMES, "fault"),
+        users=numbers(users, int, "--users"), rates=numbers(rates, float, "--rates"),
+        prefetch_sweep=numbers(prefetch_sweep, int, "--prefetch-sweep"),
+        reps=reps, duration_s=duration, warmup_s=warmup, drain_window_s=window,
+        jobcost=jobcost, calibrate=calibrate,
+    )  # fmt: skip
+    if not external:
+        api_url = f"http://127.0.0.1:{api_port}"
+        for port, option in ((api_port, "--api-port"), (stub_port, "--stub-port")):
+            if port_in_use(port):
+                fail(f"port {port} is in use: stop what runs there or pass {option}")
+    elif api_url is None:
+        fail("--external needs --api-url (and usually --database-url)")
+    settings = settings_for(
+        external, stub_port, worker_processes=processes, worker_slots=slots,
+        worker_prefetch=prefetch, database_url=database_url,
+    )  # fmt: skip
     if external:
-        prof = external_profile(prof, settings, api_url, variants is not None, faults is not None)
+        chosen = external_profile(chosen, settings, api_url, variants_, faults_)
     target = Target(api_url, settings, external, api_port, stub_port, locust_workers)
-    execute(prof, target, results)
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+    finish(execute(chosen, target, results))
 
 
 def external_profile(
-    prof: Profile, settings: Settings, api_url: str, asked_variants: bool, asked_faults: bool
-) -> Profile:
+    prof: Profile, settings: Settings, api_url: str, asked_variants: str | None,
+    asked_faults: str | None,
+) -> Profile:  # fmt: skip
     """What an external run can measure of the profile; refused, with why, if nothing."""
     try:
         httpx.get(f"{api_url}/health", timeout=10).raise_for_status()
     except httpx.HTTPError as exc:
         fail(f"the API at {api_url} is not healthy ({exc}): start the deployment first")
     try:
-        adapted = adapt(prof, settings, asked_variants, asked_faults)
+        adapted = adapt(prof, settings, asked_variants is not None, asked_faults is not None)
     except Refused as exc:
         fail(f"--external: {exc}")
-    dropped = [m for m in prof.models if m not in adapted.models]
+    dropped = [str(m) for m in prof.models if m not in adapted.models]
     dropped += [f"fault {f}" for f in prof.faults if f not in adapted.faults]
     if prof.calibrate or prof.jobcost:
         dropped.append("calibration and job-cost cells")
@@ -181,39 +173,76 @@ def external_profile(
     return adapted
 
 
+def finish(run_dir: Path) -> None:
+    """Analyse the run's raw records, render its report, print the answer."""
+    summary = summarise(run_dir)
+    md, html = report.render(run_dir)
+    for part in report.console_view(summary):
+        console.print(part)
+    console.print(f"wall time {summary.wall_s:.0f}s; report: [bold]{html}[/] and {md}")
+
+
+def saved(run_dir: Path) -> Path:
+    if not (run_dir / "cells").is_dir():
+        fail(f"{run_dir} has no cells/: not a saved run")
+    return run_dir
+
+
 @app.command("report")
 def report_cmd(results_dir: Path) -> None:
-    """Re-analyse a saved run from its raw files and re-render report.md / report.html."""
-    if not (results_dir / "summary.json").exists():
-        fail(f"{results_dir} has no summary.json: not a saved run")
-    rerender(results_dir)
+    """Re-analyse a saved run from its raw records and re-render report.md / report.html."""
+    finish(saved(results_dir))
 
 
 @app.command("publish")
 def publish_cmd(
     results_dir: Path,
     out_dir: Annotated[Path, typer.Argument(help="e.g. docs/results/<date>-standard")],
-    command: Annotated[str, typer.Option(help="the command that produced the run")],
+    command: Annotated[str, Opt(help="the command that produced the run")],
 ) -> None:
     """Write a run's summary page (figures, charts, machine, command, date) to commit."""
-    if not (results_dir / "summary.json").exists():
-        fail(f"{results_dir} has no summary.json: not a saved run")
+    if not (saved(results_dir) / "summary.json").exists():
+        summarise(results_dir)
     md, html = report.publish(results_dir, out_dir, command)
     console.print(f"published {md} and {html}")
+
+
+@app.command("compare")
+def compare_cmd(
+    run_a: Path,
+    run_b: Path,
+    out: Annotated[Path | None, Opt(help="also write the comparison as Markdown here")] = None,
+) -> None:
+    """B / A, cell by cell, of two saved runs (their summaries), paired by repetition."""
+    runs = []
+    for run_dir in (run_a, run_b):
+        if not (run_dir / "summary.json").exists():
+            fail(f"{run_dir} has no summary.json: not a saved run (python -m bench report it)")
+        runs.append(Summary.load(run_dir))
+    blocks = compare_blocks(*runs)
+    for part in renderables(blocks):
+        console.print(part)
+    if out is not None:
+        out.write_text(to_markdown(blocks), encoding="utf-8")
 
 
 @app.command("list")
 def list_cmd() -> None:
     """Scenarios, variants, fairness modes and profiles."""
     table = Table("scenario", "what", "closed users", "open rates (jobs/s)")
-    for s in SCENARIOS.values():
+    for s in scenarios.SCENARIOS.values():
         table.add_row(
             s.name, s.description, str(s.closed_users), ", ".join(f"{r:g}" for r in s.open_rates)
         )
     console.print(table)
-    console.print("variants: " + ", ".join(VARIANTS))
+    shown = Table("variant", "backend", "app", "pool", "copy it?", "what")
+    for v in variants.VARIANTS:
+        shown.add_row(
+            v.name, v.backend, v.app, v.pool, "yes" if v.recommended else "measured", v.note
+        )
+    console.print(shown)
     modes = Table("fairness mode", "Celery variant", "against taskiq, on these terms")
-    for m in MODES:
+    for m in variants.MODES:
         modes.add_row(m.title, m.celery, m.terms)
     console.print(modes)
     profiles = Table("profile", "what", "cells")

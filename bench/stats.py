@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from scipy import stats as scipy_stats
 
-from bench.results import Interval, Percentiles, Ratio
+from bench.summary import Interval, Percentiles, Ratio
 from core.contract import FINISHED
 
 CONFIDENCE = 0.95
@@ -23,27 +23,22 @@ MIN_PAIRS = 3  # fewer paired repetitions give no verdict, whatever the interval
 RATIO_METHOD = "t-interval on paired log-ratios"
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100), linear between closest ranks (numpy's default)."""
+def percentile(values: Sequence[float], q: int) -> float | None:
+    """The q-th percentile (1..99): the standard library's inclusive method, linear
+    between closest ranks (numpy's default); the API's loop-lag probe uses the same."""
     if not values:
         return None
-    ordered = sorted(values)
-    pos = (len(ordered) - 1) * q / 100
-    low, high = math.floor(pos), math.ceil(pos)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+    if len(values) == 1 or q <= 0:
+        return float(min(values))
+    if q >= 100:
+        return float(max(values))
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def percentiles(values: Sequence[float]) -> Percentiles:
     return Percentiles(
         p50=percentile(values, 50), p95=percentile(values, 95), p99=percentile(values, 99)
     )
-
-
-def throughput(finished: Iterable[float], start: float, end: float) -> float:
-    """Completions per second with finish time in [start, end)."""
-    if end <= start:
-        return 0.0
-    return sum(1 for t in finished if start <= t < end) / (end - start)
 
 
 def per_second(times: Iterable[float], start: float, end: float) -> list[float]:

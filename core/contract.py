@@ -16,13 +16,12 @@ class Backend(StrEnum):
 
 
 class TaskName(StrEnum):
+    """The four jobs (the benchmark adds two probes of its own: core/jobs/probes.py)."""
+
     price_order = "price_order"
     sales_report = "sales_report"
     fetch_rates = "fetch_rates"
     render_invoice = "render_invoice"
-    # Probes of the queue path (core/jobs/probes.py), not jobs to copy.
-    noop = "noop"
-    sleep = "sleep"
 
 
 class JobStatus(StrEnum):

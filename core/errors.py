@@ -8,10 +8,6 @@ class TransientError(Exception):
     """A failure that may pass: retried with backoff, up to the attempt limit."""
 
 
-class PermanentError(Exception):
-    """A failure that will not pass on retry: the job fails at once."""
-
-
 def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, TransientError):
         return True

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.spec.variants import BY_NAME, deploy_command
+
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 SECRETS = {
@@ -281,9 +283,18 @@ def test_stub_url_and_api_url_match_the_services(services: dict[str, Service]) -
 # ---- worker commands are the Makefile's ------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["worker-celery", "worker-celery-threads", "worker-taskiq"])
-def test_worker_command_equals_makefile(services: dict[str, Service], target: str) -> None:
-    assert normalise(" ".join(command(services[target]))) == makefile_recipe(target)
+DEPLOYED = {"worker-celery": "celery", "worker-celery-threads": "celery-threads",
+            "worker-taskiq": "taskiq"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("target", "variant"), DEPLOYED.items())
+def test_worker_commands_are_the_registrys(
+    services: dict[str, Service], target: str, variant: str
+) -> None:
+    """Compose and the Makefile run the command bench/spec/variants.py says users deploy."""
+    spelled = deploy_command(BY_NAME[variant], "${WORKER_PROCESSES:-2}", "${WORKER_SLOTS:-32}")
+    assert normalise(" ".join(command(services[target]))) == normalise(" ".join(spelled))
+    assert makefile_recipe(target) == normalise(" ".join(spelled))
 
 
 # ---- start order ------------------------------------------------------------------------
@@ -423,7 +434,7 @@ def test_dockerfile() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert not re.search(r"(PASSWORD|SECRET|TOKEN)\s*=", text)
     froms = re.findall(r"^FROM (\S+) AS (\S+)$", text, flags=re.M)
-    assert {base for base, _ in froms} <= {"python:3.11-slim", "uv", "runtime"}
+    assert {base for base, _ in froms} <= {"python:3.11-slim", "uv", "runtime", "scratch"}
     targets = dockerfile_targets()
     # Each image installs only its own dependency groups, from the lock file, with uv.
     assert "RUN uv sync --frozen --no-default-groups --no-install-project" in targets["app-deps"]
@@ -435,7 +446,9 @@ def test_dockerfile() -> None:
         assert not any("uv" in line.split() for line in lines), f"{image} carries uv"
     # The app image: only the service code, run as a user that is not root.
     app = targets["app"]
+    assert "COPY --from=sources /app /app" in app
     assert not any(line.startswith("COPY . .") or "bench" in line for line in app)
+    assert not any("bench" in line or "tests" in line for line in targets["sources"])
     assert [line.split()[1] for line in app if line.startswith("USER ")] == ["app"]
     assert [line.split()[1] for line in targets["test"] if line.startswith("USER ")] == ["app"]
 

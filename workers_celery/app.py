@@ -22,7 +22,7 @@ def make_worker_app(main: str, *task_modules: str) -> Celery:
 
 
 log = logging.getLogger(__name__)
-app = make_worker_app("workers_celery", "workers_celery.tasks", "workers_celery.probe_tasks")
+app = make_worker_app("workers_celery", "workers_celery.tasks")
 
 
 @worker_init.connect

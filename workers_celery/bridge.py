@@ -19,7 +19,6 @@ import httpx
 from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.contract import TaskName
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import Outcome, execute
 from core.settings import get_settings
@@ -42,27 +41,28 @@ class LoopThread:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="asyncio", daemon=True)
         self.thread.start()
-        self.resources = self.run(_open())
+        self.resources = self.run(open_resources())
 
     def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         """Run `coro` on the loop; block this (task) thread until it is done."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
     def close(self) -> None:
-        self.run(_close(self.resources))
+        self.run(close_resources(self.resources))
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
         self.loop.close()
 
 
-async def _open() -> Resources:
+async def open_resources() -> Resources:
+    """This process's engine (one pool) and HTTP client, on the running loop."""
     settings = get_settings()
     engine = make_engine(settings, role=WORKER_ROLE)
     http = httpx.AsyncClient(timeout=settings.http_timeout_s)
     return Resources(engine, make_sessionmaker(engine), http)
 
 
-async def _close(resources: Resources) -> None:
+async def close_resources(resources: Resources) -> None:
     await resources.http.aclose()
     await resources.engine.dispose()
 
@@ -90,15 +90,16 @@ def close_loop(**_: Any) -> None:
             _loop = None
 
 
-async def _execute(resources: Resources, task: TaskName, job_id: str) -> Outcome:
+async def execute_job(resources: Resources, task: str, job_id: str) -> Outcome:
+    """One delivery of a job, in a session of its own."""
     async with resources.sessionmaker() as session:
         return await execute(session, resources.http, get_settings(), task, job_id)
 
 
-def run_job(task: TaskName, job_id: str) -> Outcome:
+def run_job(task: str, job_id: str) -> Outcome:
     """What every task does: run the job on this process's loop, to its end (or hand
     the message back if the database is down)."""
     loop = _loop or open_loop()
     return hand_back_if_database_down(
-        job_id, lambda: loop.run(_execute(loop.resources, task, job_id))
+        job_id, lambda: loop.run(execute_job(loop.resources, task, job_id))
     )

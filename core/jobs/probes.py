@@ -1,13 +1,21 @@
 """Two probes, not jobs to copy: beside the four jobs they show what the queue path
 itself costs. `noop` is the lifecycle alone (running, then done); `sleep` awaits a
-sleep of `ms` milliseconds, with no I/O at all."""
+sleep of `ms` milliseconds, with no I/O at all. Only the benchmark's workers and API
+register them (`register()`)."""
 
 import asyncio
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.jobs import JOBS, JobSpec
 from core.jobs.context import JobContext
+
+
+class ProbeName(StrEnum):
+    noop = "noop"
+    sleep = "sleep"
 
 
 class NoopPayload(BaseModel):
@@ -26,3 +34,9 @@ async def noop(ctx: JobContext, payload: NoopPayload) -> dict[str, Any]:
 async def sleep(ctx: JobContext, payload: SleepPayload) -> dict[str, Any]:
     await asyncio.sleep(payload.ms / 1000)
     return {"slept_ms": payload.ms}
+
+
+def register() -> None:
+    """The probes become tasks the lifecycle can run, beside the four jobs."""
+    JOBS[ProbeName.noop] = JobSpec(NoopPayload, noop)
+    JOBS[ProbeName.sleep] = JobSpec(SleepPayload, sleep)

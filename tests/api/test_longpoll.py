@@ -16,8 +16,9 @@ from core.settings import Settings
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
 
-async def post_noop(client: httpx.AsyncClient) -> UUID:
-    response = await client.post("/jobs", json={"backend": "taskiq", "task": "noop"})
+async def post_job(client: httpx.AsyncClient) -> UUID:
+    """A job that runs in-process without a stub: sales_report on whatever orders exist."""
+    response = await client.post("/jobs", json={"backend": "taskiq", "task": "sales_report"})
     assert response.status_code == 202, response.text
     return UUID(response.json()["id"])
 
@@ -27,14 +28,15 @@ async def run_it(
 ) -> float:
     """Run the job as a worker would; when it finished (monotonic clock)."""
     async with sessionmaker() as session, httpx.AsyncClient() as http:
-        assert await execute(session, http, settings, TaskName.noop, str(job_id)) == "done"
+        outcome = await execute(session, http, settings, TaskName.sales_report, str(job_id))
+        assert outcome == "done"
     return time.monotonic()
 
 
 async def test_wait_answers_as_soon_as_the_job_is_done(
     client: httpx.AsyncClient, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    job_id = await post_noop(client)
+    job_id = await post_job(client)
     waiting = asyncio.create_task(client.get(f"/jobs/{job_id}", params={"wait": 20}))
     await asyncio.sleep(0.5)  # the waiter is parked; nothing finishes the job before this
     assert not waiting.done()
@@ -46,7 +48,7 @@ async def test_wait_answers_as_soon_as_the_job_is_done(
 
 
 async def test_wait_times_out_cleanly_at_its_bound(client: httpx.AsyncClient) -> None:
-    job_id = await post_noop(client)  # no worker: it stays queued
+    job_id = await post_job(client)  # no worker: it stays queued
     started = time.monotonic()
     response = await client.get(f"/jobs/{job_id}", params={"wait": 1.0})
     took = time.monotonic() - started
@@ -57,7 +59,7 @@ async def test_wait_times_out_cleanly_at_its_bound(client: httpx.AsyncClient) ->
 async def test_waiters_hold_no_database_connection(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
-    ids = [await post_noop(client) for _ in range(settings.db_pool_size + 5)]
+    ids = [await post_job(client) for _ in range(settings.db_pool_size + 5)]
     waits = [client.get(f"/jobs/{i}", params={"wait": 1.0}) for i in ids]
     responses = await asyncio.gather(*waits)  # more waiters than pooled connections
     assert [r.status_code for r in responses] == [200] * len(ids)
@@ -65,7 +67,7 @@ async def test_waiters_hold_no_database_connection(
 
 @pytest.mark.parametrize("wait", ["-1", "61", "soon", "nan"])
 async def test_bad_wait_is_422(client: httpx.AsyncClient, wait: str) -> None:
-    job_id = await post_noop(client)
+    job_id = await post_job(client)
     response = await client.get(f"/jobs/{job_id}", params={"wait": wait})
     assert response.status_code == 422, response.text
 
@@ -73,7 +75,7 @@ async def test_bad_wait_is_422(client: httpx.AsyncClient, wait: str) -> None:
 async def test_a_finished_job_answers_at_once(
     client: httpx.AsyncClient, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    job_id = await post_noop(client)
+    job_id = await post_job(client)
     await run_it(sessionmaker, settings, job_id)
     started = time.monotonic()
     response = await client.get(f"/jobs/{job_id}", params={"wait": 20})

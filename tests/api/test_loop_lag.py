@@ -22,6 +22,8 @@ async def test_probe_records_a_blocked_loop(settings: Settings) -> None:
     assert calm["max_ms"] < blocked["max_ms"]
 
 
-async def test_probe_off_is_404(client: httpx.AsyncClient) -> None:
-    response = await client.get("/metrics/loop-lag")
-    assert response.status_code == 404 and "LOOP_LAG_PROBE_MS" in response.json()["detail"]
+async def test_probe_off_mounts_no_metrics_route(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/metrics/loop-lag")).status_code == 404
+    assert not any(
+        path.startswith("/metrics") for path in (await client.get("/openapi.json")).json()["paths"]
+    )

@@ -42,6 +42,8 @@ def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
         (["tiny", "--faults", "meteor"], ["unknown fault: meteor", "worker-kill"]),
         (["tiny", "--users", "four"], ["--users must be numbers"]),
         (["tiny", "--external"], ["--external needs --api-url"]),
+        (["tiny", "--reps", "0"], ["Invalid value for '--reps'"]),  # typer's own checks too
+        (["tiny", "--no-such-option"], ["No such option: --no-such-option"]),
     ],
 )
 def test_bad_input_is_one_line_and_starts_nothing(

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
+from rich.table import Table as RichTable
 
-from bench import grouping, report
-from bench.results import (
+from bench import report
+from bench.analyse import grouping
+from bench.summary import (
     Bound,
     CellResult,
     FaultFigures,
@@ -20,7 +22,6 @@ from bench.results import (
     Series,
     Summary,
     Usage,
-    save,
 )
 
 REPS = 5
@@ -48,7 +49,6 @@ def make_cell(key: tuple[str, str, float], variant: str, rep: int) -> CellResult
         variant=variant,
         backend="taskiq" if variant == "taskiq" else "celery",
         scenario=scenario,
-        task=scenario,
         model=model,
         load=load,
         rep=rep,
@@ -119,7 +119,7 @@ def make_summary(
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     run_dir = tmp_path_factory.mktemp("run")
-    save(make_summary(), run_dir)
+    make_summary().dump(run_dir)
     md, page = report.render(run_dir)
     return md.read_text(), page.read_text()
 
@@ -207,29 +207,38 @@ def test_flagged_cell_is_listed_with_why(rendered: tuple[str, str]) -> None:
 
 
 def test_smoke_run_says_so_before_any_figure(tmp_path: Path) -> None:
-    save(make_summary(smoke=True), tmp_path)
+    make_summary(smoke=True).dump(tmp_path)
     md = report.render(tmp_path)[0].read_text()
     assert md.index("SMOKE RUN") < md.index("## The answer")
 
 
 def test_a_run_without_comparisons_says_so_and_renders(tmp_path: Path) -> None:
-    save(make_summary(variants=("taskiq",)), tmp_path)
+    make_summary(variants=("taskiq",)).dump(tmp_path)
     md = report.render(tmp_path)[0].read_text()
     assert "No Taskiq / Celery comparison ran in this run." in md
     test_no_table_is_empty_and_no_header_repeats((md, ""))
 
 
 def test_rendering_twice_gives_identical_files_and_closes_figures(tmp_path: Path) -> None:
-    save(make_summary(), tmp_path)
+    make_summary().dump(tmp_path)
     first = [p.read_bytes() for p in report.render(tmp_path)]
     assert plt.get_fignums() == []
     second = [p.read_bytes() for p in report.render(tmp_path)]
     assert first == second
 
 
-def test_console_summary_has_a_row_per_comparison() -> None:
+def console_tables(summary: Summary) -> list[RichTable]:
+    return [t for t in report.console_view(summary) if isinstance(t, RichTable)]
+
+
+def test_console_shows_the_answer_table_from_the_same_blocks() -> None:
     summary = make_summary()
-    assert report.summary_table(summary).row_count == len(summary.comparisons) == 8
+    [answer] = console_tables(summary)
+    assert answer.row_count == len(BASE) == 4  # a row per scenario and load
+    verdicts = [
+        c for col in answer.columns if str(col.header).endswith("verdict") for c in col.cells
+    ]
+    assert len(verdicts) == len(summary.comparisons) == 8
 
 
 def test_published_summary_names_command_machine_and_date_without_timelines(tmp_path: Path) -> None:
@@ -237,7 +246,7 @@ def test_published_summary_names_command_machine_and_date_without_timelines(tmp_
     summary.environment |= {"platform": "Linux-x86_64", "memory_gb": 24.0}
     run_dir, out = tmp_path / "run", tmp_path / "docs" / "results" / "x"
     run_dir.mkdir()
-    save(summary, run_dir)
+    summary.dump(run_dir)
     md_path, html_path = report.publish(run_dir, out, "make bench-standard")
     md, html = md_path.read_text(), html_path.read_text()
     assert "Command: `make bench-standard`. Machine: platform Linux-x86_64, cpus 2" in md
@@ -247,8 +256,8 @@ def test_published_summary_names_command_machine_and_date_without_timelines(tmp_
 
 
 def test_a_ratio_bound_next_to_one_is_not_printed_as_one() -> None:
-    from bench.report_format import ratio
-    from bench.results import Ratio
+    from bench.report.format import ratio
+    from bench.summary import Ratio
 
     def shown(lo: float) -> str:
         return ratio(Ratio(point=1.05, lo=lo, hi=1.12, n=5, confidence=0.95, method="t"))
@@ -290,15 +299,16 @@ def test_a_fault_that_did_not_strike_is_listed_and_never_counted(tmp_path: Path)
         fault_cell("f-celery", "celery", 0, ["pg_terminate_backend on 4 worker connection(s)"]),
         fault_cell("f-taskiq", "taskiq", 7, ["fault did not strike: no Postgres connection"]),
     ]
-    save(summary, tmp_path)
+    summary.dump(tmp_path)
     md = report.render(tmp_path)[0].read_text()
     faults = md.split("## Delivery under faults")[1]
     table, rest = faults.split("### Fault cells that do not count")
     assert "Lost in the 1 fault cells that count: 0." in table
     assert "| db-drop | celery |" in table and "taskiq" not in table
     assert "| f-taskiq | db-drop | taskiq | fault did not strike: no Postgres connection |" in rest
-    console = report.summary_table(summary)  # the console's fault table leaves it out too
-    assert console.row_count == 8
+    shown = {t.columns[0].header: t for t in console_tables(summary)}
+    assert shown["fault"].row_count == 1  # the console's fault table leaves it out too
+    assert list(shown["cell"].columns[0].cells) == ["f-taskiq"]  # and lists it apart
 
 
 def test_a_component_the_harness_cannot_see_is_not_measured_not_zero(tmp_path: Path) -> None:
@@ -308,7 +318,7 @@ def test_a_component_the_harness_cannot_see_is_not_measured_not_zero(tmp_path: P
         cell.not_measured = {"postgres": unseen}
         cell.cpu_ms_per_job.pop("postgres")
     summary.groups = grouping.groups(summary.cells)
-    save(summary, tmp_path)
+    summary.dump(tmp_path)
     md = report.render(tmp_path)[0].read_text()
     why = md.split("### Cost per job")[1].split("###")[0]
     cost = why.split("Worker CPU per job, Taskiq / Celery")[0]  # the table above the ratios

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from bench import stats
-from bench.results import Interval, Ratio
+from bench.summary import Interval, Ratio
 
 
 def test_percentile_interpolates_like_numpy() -> None:
@@ -23,13 +23,6 @@ def test_percentile_interpolates_like_numpy() -> None:
 def test_percentiles_bundle() -> None:
     p = stats.percentiles([float(v) for v in range(1, 101)])  # 1..100
     assert [p.p50, p.p95, p.p99] == pytest.approx([50.5, 95.05, 99.01])
-
-
-def test_throughput_counts_half_open_window() -> None:
-    finished = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 9.0]
-    # [1, 3): 1.0, 1.5, 2.0, 2.5 -> 4 completions over 2 s
-    assert stats.throughput(finished, 1.0, 3.0) == 2.0
-    assert stats.throughput(finished, 3.0, 3.0) == 0.0
 
 
 def test_per_second_bins() -> None:

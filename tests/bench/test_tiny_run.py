@@ -3,7 +3,6 @@ report whose throughput and CPU per job agree with the raw data (a direct SQL co
 over each cell's window), lose nothing under a worker kill, and leave no process
 behind."""
 
-import json
 import os
 import subprocess
 import sys
@@ -14,7 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.results import load
+from bench.raw import CellRecord
+from bench.summary import Summary
 from tests.helpers.processes import ROOT
 
 DONE_IN_WINDOW = """
@@ -60,18 +60,19 @@ def test_report_files_and_no_orphans(run_dir: Path) -> None:
 
 
 async def test_throughput_and_cost_agree_with_sql(run_dir: Path, engine: AsyncEngine) -> None:
-    summary = load(run_dir)
+    summary = Summary.load(run_dir)
     assert {c.variant for c in summary.cells} == {"celery", "taskiq"}
     async with engine.connect() as conn:
         for cell in summary.cells:
             if cell.fault is not None:
                 continue
-            spec = json.loads((run_dir / "cells" / cell.cell_id / "cell.json").read_text())
+            marks = CellRecord.load(run_dir / "cells" / cell.cell_id).marks
             a, b = (
-                (spec["t_window_start"], spec["t_window_end"])
+                (marks.t_window_start, marks.t_window_end)
                 if cell.model == "drain"
-                else (spec["t_measure_start"], spec["t_measure_end"])
+                else (marks.t_measure_start, marks.t_measure_end)
             )
+            assert a is not None and b is not None
             done = await conn.scalar(text(DONE_IN_WINDOW), {"r": cell.cell_id, "a": a, "b": b})
             assert done and done > 0, cell.cell_id
             assert cell.throughput == pytest.approx(done / (b - a), rel=1e-3), cell.cell_id
@@ -102,7 +103,7 @@ def test_report_can_be_rerendered(run_dir: Path) -> None:
 
 
 def test_worker_kill_loses_nothing(run_dir: Path) -> None:
-    summary = load(run_dir)
+    summary = Summary.load(run_dir)
     kills = [c for c in summary.cells if c.fault is not None]
     assert sorted(c.variant for c in kills) == ["celery", "taskiq"]
     for cell in kills:

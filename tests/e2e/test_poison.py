@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.faults import poison_messages
+from bench.run.faults import poison_messages
 from core.brokers import DeadLetters
 from core.contract import Backend
 from core.settings import Settings

@@ -2,14 +2,14 @@
 
 import os
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
 import httpx
 
-from bench.processes import stop_group
+from bench.run.system import stop_group
+from bench.run.wait import TimedOut, until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -40,15 +40,17 @@ def wait_until(
     what: str,
     proc: subprocess.Popen[bytes] | None = None,
 ) -> None:
-    """Poll `condition` until true; fail with `what` on timeout or if `proc` died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
+    """Poll `condition` until true (the harness's own wait); fail with `what` on timeout
+    or if `proc` died."""
+
+    def alive() -> None:
         if proc is not None and proc.poll() is not None:
             raise AssertionError(f"process exited with {proc.returncode} while waiting for {what}")
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+    try:
+        until(condition, timeout, what, 0.1, alive)
+    except TimedOut as exc:
+        raise AssertionError(f"timed out: {exc}") from exc
 
 
 def wait_http_ok(

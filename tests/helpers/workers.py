@@ -1,6 +1,7 @@
 """Real worker processes for tests: the same commands as `make worker-*`."""
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -11,7 +12,8 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench import commands
+from bench.run import commands
+from bench.spec.variants import BY_NAME, Pool
 from core.contract import FINISHED, Backend, JobStatus
 from core.models import Job
 from core.settings import Settings
@@ -47,12 +49,16 @@ async def worker(
     pool: str | None = None,
     log: IO[bytes] | None = None,
     app: str = "workers_celery",
+    events: bool = False,
 ) -> AsyncIterator[Popen[bytes]]:
-    """Start a worker (Celery: `app`) and wait until it consumes from its queue."""
+    """Start a worker (Celery: `app`, `pool` with `n` children or threads) as the benchmark
+    runs it, logging at INFO, and wait until it consumes from its queue."""
     if backend == "celery":
-        cmd = commands.celery_worker(n, pool, app=app)
+        base = BY_NAME["celery-threads" if pool == Pool.threads else "celery"]
+        cmd = commands.worker(dataclasses.replace(base, app=app), n, n)
     else:
-        cmd = commands.taskiq_worker(n, settings.worker_slots)
+        cmd = commands.worker(BY_NAME["taskiq"], n, settings.worker_slots)
+    cmd = [c.replace("WARNING", "INFO") for c in cmd] + (["-E"] if events else [])
     queue = settings.queue_for(Backend(backend))
     with processes.running(cmd, ROOT, env, log) as proc:
 

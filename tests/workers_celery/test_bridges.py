@@ -15,13 +15,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.commands import CELERY_APPS
+from bench.spec.variants import VARIANTS
 from core.brokers import DeadLetters
 from core.contract import FINISHED
 from core.models import Job
 from core.settings import Settings
 from tests.helpers import amqp, api
 from tests.helpers.workers import eventually, wait_finished, worker
+
+CELERY_APPS = {v.name: v.app for v in VARIANTS if v.prefork}
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 ORDER = {"items": [{"sku": "R", "qty": 4}], "prices": {"R": "2.50"}}

@@ -27,7 +27,7 @@ async def test_flower_lists_executed_tasks(
     with processes.running(flower, processes.ROOT) as proc:
         processes.wait_http_ok(f"{FLOWER}/healthcheck", proc)
         assert (await http.get(f"{FLOWER}/api/tasks")).status_code == 401
-        async with worker(settings, "celery"):
+        async with worker(settings, "celery", events=True):
             body = {"jobs": [{"backend": "celery", "task": "sales_report"}] * 3}
             response = await client.post("/jobs/batch", json=body)
             ids = [UUID(i) for i in response.json()["ids"]]

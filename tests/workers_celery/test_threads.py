@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench import commands
+from bench.run import commands
 from core.models import Order
 from core.settings import Settings
 from tests.helpers import processes

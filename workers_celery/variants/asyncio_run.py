@@ -8,7 +8,6 @@ import asyncio
 
 import httpx
 
-from core.contract import TaskName
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import Outcome, execute
 from core.settings import get_settings
@@ -18,7 +17,7 @@ from workers_celery.variants import register_tasks
 app = make_worker_app("asyncio_run", __name__)
 
 
-async def _run(task: TaskName, job_id: str) -> Outcome:
+async def _run(task: str, job_id: str) -> Outcome:
     settings = get_settings()
     engine = make_engine(settings, null_pool=True, role=WORKER_ROLE)
     try:
@@ -31,7 +30,7 @@ async def _run(task: TaskName, job_id: str) -> Outcome:
         await engine.dispose()
 
 
-def run(task: TaskName, job_id: str) -> Outcome:
+def run(task: str, job_id: str) -> Outcome:
     return asyncio.run(_run(task, job_id))
 
 

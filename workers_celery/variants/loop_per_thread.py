@@ -12,12 +12,11 @@ from typing import Any
 import httpx
 from celery.signals import worker_init
 
-from core.contract import TaskName
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import Outcome
 from core.settings import get_settings
 from workers_celery.app import make_worker_app
-from workers_celery.bridge import Resources, _execute
+from workers_celery.bridge import Resources, execute_job
 from workers_celery.variants import register_tasks
 
 app = make_worker_app("loop_per_thread", __name__)
@@ -41,11 +40,11 @@ async def _open_small() -> Resources:
     return Resources(engine, make_sessionmaker(engine), http)
 
 
-def run(task: TaskName, job_id: str) -> Outcome:
+def run(task: str, job_id: str) -> Outcome:
     if not hasattr(_local, "runner"):  # this thread's first task (never closed: threads live on)
         _local.runner = asyncio.Runner()
         _local.resources = _local.runner.run(_open_small())
-    result: Outcome = _local.runner.run(_execute(_local.resources, task, job_id))
+    result: Outcome = _local.runner.run(execute_job(_local.resources, task, job_id))
     return result
 
 

@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 
-from core.contract import TaskName
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import Outcome, execute
 from core.settings import get_settings
@@ -38,12 +37,12 @@ async def scoped_session() -> AsyncIterator[AsyncSession]:
         await scoped_factory.remove()
 
 
-async def _run(task: TaskName, job_id: str) -> Outcome:
+async def _run(task: str, job_id: str) -> Outcome:
     async with scoped_session() as session:
         return await execute(session, http, get_settings(), task, job_id)
 
 
-def run(task: TaskName, job_id: str) -> Outcome:
+def run(task: str, job_id: str) -> Outcome:
     return loop.run_until_complete(_run(task, job_id))
 
 

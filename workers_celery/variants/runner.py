@@ -8,10 +8,9 @@ from typing import Any
 
 from celery.signals import worker_process_init, worker_process_shutdown
 
-from core.contract import TaskName
 from core.lifecycle import Outcome
 from workers_celery.app import make_worker_app
-from workers_celery.bridge import Resources, _close, _execute, _open
+from workers_celery.bridge import Resources, close_resources, execute_job, open_resources
 from workers_celery.variants import register_tasks
 
 app = make_worker_app("runner", __name__)
@@ -23,19 +22,19 @@ _resources: Resources | None = None
 def open_runner(**_: Any) -> None:
     global _runner, _resources
     _runner = asyncio.Runner()
-    _resources = _runner.run(_open())
+    _resources = _runner.run(open_resources())
 
 
 @worker_process_shutdown.connect
 def close_runner(**_: Any) -> None:
     if _runner is not None and _resources is not None:
-        _runner.run(_close(_resources))
+        _runner.run(close_resources(_resources))
         _runner.close()
 
 
-def run(task: TaskName, job_id: str) -> Outcome:
+def run(task: str, job_id: str) -> Outcome:
     assert _runner is not None and _resources is not None, "prefork children only"
-    return _runner.run(_execute(_resources, task, job_id))
+    return _runner.run(execute_job(_resources, task, job_id))
 
 
 register_tasks(app, run)

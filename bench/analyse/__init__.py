@@ -1,0 +1,52 @@
+"""From a run's raw records to its versioned summary: one analyser per load model, then
+each variant over repetitions and the paired Taskiq / Celery ratios. Reads bench/raw.py's
+records only; writes bench/summary.py's Summary."""
+
+from pathlib import Path
+
+from bench.analyse import drain, fault, grouping, jobcost, load
+from bench.analyse.cell import CellData, result
+from bench.raw import RunRecord, cell_dirs
+from bench.spec.models import Model
+from bench.summary import CellResult, JobCost, Summary
+
+
+def analyse(cell_dir: Path) -> CellResult | list[JobCost]:
+    data = CellData.read(cell_dir)
+    match data.record.cell.model:
+        case Model.jobcost:
+            return jobcost.analyse(data)
+        case Model.fault:
+            return fault.analyse(data)
+        case Model.drain:
+            return result(data, drain.window(data))
+    return result(data, load.window(data))
+
+
+def message_sizes(cells: list[CellResult]) -> dict[str, int] | str:
+    """Body size of a job message per backend, as taken off the queue in drain cells."""
+    sizes = {c.backend: c.message_bytes for c in cells if c.message_bytes is not None}
+    return sizes or "not measured (no drain cell)"
+
+
+def summarise(run_dir: Path) -> Summary:
+    """The run's summary, from its raw records alone (run.json and every cell's)."""
+    run = RunRecord.load(run_dir)
+    found = [analyse(d) for d in cell_dirs(run_dir)]
+    cells = [c for c in found if isinstance(c, CellResult)]
+    summary = Summary(
+        run_id=run.run_id,
+        profile=run.profile,
+        smoke=run.smoke,
+        started=run.started,
+        wall_s=run.wall_s or 0.0,
+        ledger={**run.ledger, "message_body_bytes": message_sizes(cells)},
+        environment=run.environment,
+        cells=cells,
+        jobcosts=[j for c in found if isinstance(c, list) for j in c],
+        groups=grouping.groups(cells),
+        comparisons=grouping.comparisons(cells),
+        calibration=grouping.calibration(cells),
+    )
+    summary.dump(run_dir)
+    return summary

@@ -1,0 +1,119 @@
+"""Across cells: each variant's figures over repetitions (median and interval), the
+paired Taskiq / Celery ratios per fairness mode, and the harness's calibration."""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from bench import stats
+from bench.spec.models import Purpose
+from bench.spec.variants import MODES
+from bench.summary import COST_COMPONENTS, Calibration, CellResult, Comparison, Group, Ratio
+
+Key = tuple[str, str, str, float, str, int]  # purpose, scenario, model, load, variant, prefetch
+
+
+def _key(c: CellResult) -> Key:
+    return (c.purpose, c.scenario, c.model, c.load, c.variant, c.prefetch)
+
+
+def _by_key(cells: Iterable[CellResult]) -> dict[Key, list[CellResult]]:
+    by: dict[Key, list[CellResult]] = defaultdict(list)
+    for c in cells:
+        if c.fault is None and not c.bare:
+            by[_key(c)].append(c)
+    return by
+
+
+def groups(cells: list[CellResult]) -> list[Group]:
+    out = []
+    for (purpose, scenario, model, load, variant, prefetch), reps in sorted(_by_key(cells).items()):
+        valid = [c for c in reps if c.valid]
+        cost = {
+            k: stats.median_interval([c.cpu_ms_per_job[k] for c in valid if k in c.cpu_ms_per_job])
+            for k in COST_COMPONENTS
+            if any(k in c.cpu_ms_per_job for c in valid)
+        }
+        out.append(
+            Group(
+                purpose=purpose,
+                scenario=scenario,
+                model=model,
+                load=load,
+                variant=variant,
+                prefetch=prefetch,
+                throughput=stats.median_interval([c.throughput for c in valid]),
+                e2e_p50=stats.median_interval(
+                    [c.e2e_ms.p50 for c in valid if c.e2e_ms.p50 is not None]
+                ),
+                e2e_p99=stats.median_interval(
+                    [c.e2e_ms.p99 for c in valid if c.e2e_ms.p99 is not None]
+                ),
+                cpu_ms_per_job=cost,
+                not_measured={k: v for c in valid for k, v in c.not_measured.items()},
+                worker_rss_mb=stats.median_interval(
+                    [c.usage["workers"].rss_max_mb for c in valid if "workers" in c.usage]
+                ),
+                failed=sum(c.failed for c in reps),
+                lost=sum(c.lost for c in reps),
+                duplicate_deliveries=sum(c.duplicate_deliveries for c in reps),
+                invalid_reps=sum(1 for c in reps if not c.valid),
+            )
+        )
+    return out
+
+
+def _paired(
+    celery: list[CellResult], taskiq: list[CellResult], figure: Callable[[CellResult], float | None]
+) -> Ratio:
+    by_rep = {c.rep: c for c in celery if c.valid}
+    pairs = [(figure(t), figure(by_rep[t.rep])) for t in taskiq if t.valid and t.rep in by_rep]
+    kept = [(a, b) for a, b in pairs if a is not None and b is not None]
+    return stats.paired_ratio([a for a, _ in kept], [b for _, b in kept])
+
+
+def comparisons(cells: list[CellResult]) -> list[Comparison]:
+    by = _by_key(cells)
+    out = []
+    for (purpose, scenario, model, load, variant, prefetch), taskiq in sorted(by.items()):
+        if variant != "taskiq" or purpose != Purpose.main:
+            continue
+        for mode in MODES:
+            celery = by.get((purpose, scenario, model, load, mode.celery, prefetch))
+            if not celery:
+                continue
+            out.append(
+                Comparison(
+                    scenario=scenario,
+                    model=model,
+                    load=load,
+                    mode=mode.key,
+                    celery=mode.celery,
+                    throughput_ratio=_paired(celery, taskiq, lambda c: c.throughput),
+                    e2e_p50_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p50),
+                    worker_cpu_ratio=_paired(
+                        celery, taskiq, lambda c: c.cpu_ms_per_job.get("workers")
+                    ),
+                )
+            )
+    return out
+
+
+def calibration(cells: list[CellResult]) -> list[Calibration]:
+    """Instrumented / bare drain throughput, paired by repetition, per backend."""
+    runs = [c for c in cells if c.purpose == Purpose.calibration]
+    out = []
+    for backend in sorted({c.backend for c in runs}):
+        bare = [c for c in runs if c.backend == backend and c.bare]
+        used = [c for c in runs if c.backend == backend and not c.bare]
+        by_rep = {c.rep: c for c in bare}
+        pairs = [(u.throughput, by_rep[u.rep].throughput) for u in used if u.rep in by_rep]
+        out.append(
+            Calibration(
+                scenario=runs[0].scenario,
+                backend=backend,
+                bare=stats.median_interval([c.throughput for c in bare]),
+                instrumented=stats.median_interval([c.throughput for c in used]),
+                ratio=stats.paired_ratio([a for a, _ in pairs], [b for _, b in pairs]),
+            )
+        )
+    return out

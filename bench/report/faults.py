@@ -1,0 +1,136 @@
+"""The "Delivery under faults" section: what each fault did to each backend."""
+
+from bench.report.blocks import Block, Bullets, Heading, Para, Table
+from bench.report.format import DASH
+from bench.spec.variants import order_key
+from bench.summary import CellResult, Summary
+
+HEADERS = [
+    "fault",
+    "variant",
+    "accepted",
+    "completed",
+    "failed",
+    "lost",
+    "re-run",
+    "re-run without effect",
+    "external calls repeated",
+    "republished",
+    "503 at API",
+    "recovery s",
+    "dead-lettered",
+    "left in queue",
+    "worker up after",
+    "what happened",
+]
+# Settings that decide delivery, quoted from the ledger next to the table.
+DELIVERY_KEYS = ("queues", "acknowledgement", "retry_policy", "prefetch_per_process")
+LIBRARY_FACTS = [
+    "Undecodable message bodies are acknowledged and dropped by both libraries, with only a log "
+    "line (Celery: 'Can't decode message body', critical; Taskiq: 'Cannot parse message', "
+    "warning). No setting dead-letters them; tests/e2e/test_poison.py pins this.",
+    "A message naming an unknown task: Celery rejects it, so it lands in the dead-letter queue "
+    "we configure (<queue>.dead_letter); Taskiq acknowledges and drops it with a warning.",
+    "Both are at-least-once: a job in flight when its worker dies is delivered again (re-run). "
+    "Database effects cannot double: a job's writes commit with its 'done', only while the row "
+    "still says running; a delivery that finds the job finished rolls back and is counted as "
+    "'re-run without effect'. An external call made before the crash is made again: the stub "
+    "counts calls per job id (sent as Idempotency-Key), beyond one per job they are 'external "
+    "calls repeated'.",
+    "A message returned to its queue more than DELIVERY_LIMIT times (crashes, hand-backs while "
+    "the database is down) is dead-lettered by RabbitMQ (quorum x-delivery-limit); the API's "
+    "recovery marks its job failed. Rows an API process left 'publishing' (killed between "
+    "commit and publish) are published again by the recovery: 'republished'.",
+]
+
+
+def fault_cells(summary: Summary) -> list[CellResult]:
+    cells = [c for c in summary.cells if c.fault is not None]
+    return sorted(cells, key=lambda c: (c.fault.fault if c.fault else "", order_key(c.variant)))
+
+
+def row(c: CellResult) -> list[str]:
+    f = c.fault
+    assert f is not None
+    recovery = DASH if f.recovery_s is None else f"{f.recovery_s:.2f}"
+    return [
+        f.fault,
+        c.variant,
+        str(c.accepted),
+        str(c.done),
+        str(c.failed),
+        str(c.lost),
+        str(c.redelivered),
+        str(c.duplicate_deliveries),
+        "n/a" if c.external_repeats is None else str(c.external_repeats),
+        str(c.republished),
+        str(f.rejected_at_api),
+        recovery,
+        str(f.dead_lettered),
+        str(f.left_in_queue),
+        "yes" if f.consuming_after else "NO",
+        "; ".join(f.notes),
+    ]
+
+
+def not_counted(cells: list[CellResult]) -> list[list[str]]:
+    """Fault cells whose fault did not strike (or whose figures cannot be trusted), with why."""
+    return [
+        [c.cell_id, c.fault.fault if c.fault else DASH, c.variant, "; ".join(c.flags) or DASH]
+        for c in cells
+        if not c.valid
+    ]
+
+
+def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
+    """The section; `brief` (the console): the tables only, without the notes column."""
+    every = fault_cells(summary)
+    if not every:
+        return []
+    cells = [c for c in every if c.valid]
+    lost = sum(c.lost for c in cells)
+    skipped = not_counted(every)
+    counted = f"Lost in the {len(cells)} fault cells that count: " + (
+        f"{lost} (see the rows with lost > 0)." if lost else "0."
+    )
+    if not cells:
+        counted = "No fault cell counts: none of the faults struck (see below)."
+    headers, rows = HEADERS, [row(c) for c in cells]
+    if brief:
+        headers, rows = headers[:-1], [r[:-1] for r in rows]
+    blocks: list[Block] = [Heading(2, "Delivery under faults")]
+    if not brief:
+        blocks.append(Para(EXPLAINED))
+    blocks += [Para(counted), Table(headers, rows, empty="No fault cell counts.")]
+    if skipped:
+        blocks += [
+            Heading(3, "Fault cells that do not count"),
+            Para(
+                "Their fault did not strike (or could not be injected), so nothing they show "
+                "was survived: they are left out of every count above."
+            ),
+            Table(["cell", "fault", "variant", "why"], skipped),
+        ]
+    if brief:
+        return blocks
+    settings = [f"{k}: {summary.ledger[k]}" for k in DELIVERY_KEYS if k in summary.ledger]
+    return [
+        *blocks,
+        Heading(3, "Settings in force"),
+        Bullets(settings),
+        Heading(3, "What the libraries do by themselves"),
+        Bullets(LIBRARY_FACTS),
+    ]
+
+
+EXPLAINED = (
+    "Each fault strikes a third of the way into a steady open-model load of fault_mix "
+    "(price_order and fetch_rates, each holding its transaction 200 ms before 'done' "
+    "through the TEST_HOLD_MS hook, so jobs are always in flight). "
+    "Counts come from the jobs table after the drain. Accepted excludes requests the API "
+    "refused with 503 (their rows say failed, nothing was queued). Re-run = jobs with "
+    "more than one attempt; re-run without effect = deliveries that found their job "
+    "finished; external calls repeated = calls beyond one per job at the external "
+    "service; republished = jobs the recovery published again; recovery = from the "
+    "fault to the first completion of a job that started after it."
+)

@@ -1,0 +1,47 @@
+"""Indexes over one saved Summary, in the order the profile ran things."""
+
+from bench.report.format import group_key
+from bench.spec.models import Purpose
+from bench.spec.variants import MODES, order_key
+from bench.summary import CellResult, Comparison, Group, Summary
+
+Key = tuple[str, str, float]  # scenario, model, load
+
+
+class Run:
+    def __init__(self, summary: Summary) -> None:
+        self.s = summary
+        main = [c for c in summary.cells if c.purpose == Purpose.main]
+        self.scenarios = list(dict.fromkeys(c.scenario for c in main))
+        self.groups = {
+            (g.scenario, g.model, g.load, g.variant): g
+            for g in summary.groups
+            if g.purpose == Purpose.main
+        }
+        self.comparisons = {(c.scenario, c.model, c.load, c.mode): c for c in summary.comparisons}
+        self.modes = [m for m in MODES if any(c.mode == m.key for c in summary.comparisons)]
+
+    def loads(self) -> list[Key]:
+        """(scenario, model, load) of the main cells: scenarios as run, then drain, closed, ..."""
+        order = {s: i for i, s in enumerate(self.scenarios)}
+        found = {(c.scenario, c.model, c.load) for c in self.s.cells if c.purpose == Purpose.main}
+        return sorted(found, key=lambda k: (order[k[0]], *group_key(k[1], k[2])))
+
+    def variants(self, key: Key) -> list[Group]:
+        found = [g for (s, m, ld, _), g in self.groups.items() if (s, m, ld) == key]
+        return sorted(found, key=lambda g: order_key(g.variant))
+
+    def comparison(self, key: Key, mode: str) -> Comparison | None:
+        return self.comparisons.get((*key, mode))
+
+    def cells(self, key: Key, variant: str | None = None) -> list[CellResult]:
+        return sorted(
+            (
+                c
+                for c in self.s.cells
+                if c.purpose == Purpose.main
+                and (c.scenario, c.model, c.load) == key
+                and variant in (None, c.variant)
+            ),
+            key=lambda c: (order_key(c.variant), c.rep),
+        )

@@ -1,0 +1,91 @@
+"""The command lines of every process the harness starts. Workers run the command users
+deploy (bench.spec.variants.deploy_command, which the Makefile and compose are checked
+against) with the benchmark's changes, and only these (tests/bench/test_commands.py):
+both libraries log at WARNING; Celery sends no task events and skips the start-up
+handshake and gossip with other workers (mingle, gossip: a second per start, nothing per
+task); the threads pool's prefetch multiplier reserves WORKER_PREFETCH per process, like
+Taskiq's qos; and the benchmark's module is loaded (the two probe tasks and the fault hooks:
+workers_celery/benchmark.py, workers_taskiq/benchmark.py)."""
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.spec.variants import BY_NAME, CELERY_APP, Pool, Variant, deploy_command
+from core.contract import Backend
+
+PY = sys.executable
+CELERY_BENCH = "workers_celery.benchmark"
+TASKIQ_BENCH = "workers_taskiq.benchmark"
+LEAN_CELERY = ("--without-mingle", "--without-gossip")
+
+
+def stub(port: int) -> list[str]:
+    return [PY, "-m", "uvicorn", "stub.app:app", "--port", str(port), "--log-level", "warning"]
+
+
+def api(port: int, app: str) -> list[str]:
+    return [
+        *(PY, "-m", "uvicorn", app, "--port", str(port)),
+        *("--log-level", "warning", "--no-access-log"),
+    ]
+
+
+def worker(variant: Variant, processes: int, slots: int, multiplier: int = 1) -> list[str]:
+    """One benchmark worker process's command: the deployed command, changed as above."""
+    cmd = [PY, "-m", *deploy_command(variant, str(processes), str(slots))]
+    if variant.backend is Backend.taskiq:
+        at = cmd.index("--workers")
+        return [*cmd[:at], TASKIQ_BENCH, *cmd[at:], "--log-level", "WARNING"]
+    cmd = [c for c in cmd if c != "-E"]  # no task events
+    cmd[cmd.index("--loglevel=INFO")] = "--loglevel=WARNING"
+    if variant.pool is Pool.threads:
+        cmd[cmd.index("--prefetch-multiplier=1")] = f"--prefetch-multiplier={multiplier}"
+    else:
+        cmd.append("--pool=prefork")
+    # The measured bridges' apps register the probes and hooks themselves.
+    include = ["--include", CELERY_BENCH] if variant.app == CELERY_APP else []
+    return [*cmd, *LEAN_CELERY, *include]
+
+
+def workers(name: str, processes: int, slots: int, multiplier: int) -> list[list[str]]:
+    """The processes of one benchmark worker profile: `processes` worker processes either
+    way; a Celery threads profile is `processes` workers of `slots` threads each."""
+    variant = BY_NAME[name]
+    if variant.pool is not Pool.threads:
+        return [worker(variant, processes, slots)]
+    one = worker(variant, processes, slots, multiplier)
+    return [[*one, f"--hostname=threads{n}@%h"] for n in range(processes)]
+
+
+def jobcost(
+    scenario: str, concurrency: Sequence[float], seconds: float, run_id: str, out: Path
+) -> list[str]:
+    levels = [arg for c in concurrency for arg in ("--concurrency", str(int(c)))]
+    return [
+        *(PY, "-m", "bench.run.jobcost", scenario, *levels),
+        *("--seconds", str(seconds), "--run-id", run_id, "--out", str(out)),
+    ]
+
+
+LOCUSTFILE = "bench/run/locustfile.py"
+
+
+def locust(
+    users: int, run_time_s: float, host: str, out_prefix: str, user_class: str, workers: int = 0
+) -> list[str]:
+    """Headless Locust; with `workers` > 0 it is the master of a distributed run."""
+    cmd = [
+        *(PY, "-m", "locust", "-f", LOCUSTFILE, user_class, "--headless"),
+        *("-u", str(users), "-r", str(users), "-t", f"{max(1, round(run_time_s))}s"),
+        *("--host", host, "--csv", out_prefix, "--html", f"{out_prefix}.html"),
+        *("--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"),
+    ]
+    return cmd + (["--master", "--expect-workers", str(workers)] if workers else [])
+
+
+def locust_worker(user_class: str, master_host: str = "127.0.0.1") -> list[str]:
+    return [
+        *(PY, "-m", "locust", "-f", LOCUSTFILE, user_class),
+        *("--worker", "--master-host", master_host, "--loglevel", "WARNING"),
+    ]

@@ -1,0 +1,48 @@
+"""What every cell of a run shares: the settings, the profile, the processes, the jobs
+table, the stub and API, the workers, and the drain backlogs' memory of rates seen."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.raw import Cell
+from bench.run.jobsdb import JobsDB
+from bench.run.sampler import Sampler
+from bench.run.services import Services
+from bench.run.system import Processes
+from bench.run.target import Target
+from bench.run.workers import Workers
+from bench.spec.profiles import Profile
+from core.settings import Settings
+
+Phase = Callable[[str], None]  # what the cell is doing now, for the progress line
+UNOWNED = "not measured here: a deployment's process, which an --external run does not see"
+
+
+@dataclass
+class Context:
+    profile: Profile
+    target: Target
+    procs: Processes
+    db: JobsDB
+    services: Services
+    workers: Workers
+
+    @property
+    def settings(self) -> Settings:
+        return self.target.settings
+
+    def component_pids(self) -> dict[str, list[int]]:
+        """Root pids per component ("workers.0" and "workers.1" are "workers")."""
+        pids: dict[str, list[int]] = {}
+        for name, proc in list(self.procs.running.items()):
+            if proc.poll() is None:
+                pids.setdefault(name.partition(".")[0], []).append(proc.pid)
+        return pids
+
+    def sampler(self, cell: Cell, cell_dir: Path) -> Sampler:
+        queue = self.settings.queue_for(cell.backend)
+        unowned = dict.fromkeys(("api", "workers"), UNOWNED) if self.target.external else {}
+        return Sampler(
+            cell_dir, self.component_pids, self.settings.amqp_url, queue, unowned=unowned
+        )

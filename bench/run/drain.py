@@ -1,0 +1,127 @@
+"""The drain model: a backlog larger than the window can take is posted with no worker
+running, then the workers start; completions are counted over a fixed window after the
+first one, and the rest of the backlog is discarded (the workers stay up for the
+variant's next cell). The backlog is sized from the fastest rate seen so far."""
+
+import math
+import random
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from pathlib import Path
+
+import httpx
+
+from bench.raw import Cell, Marks
+from bench.run import amqp
+from bench.run.context import Context, Phase
+from bench.run.sampler import Sampler
+from bench.run.wait import until, within
+from bench.spec.profiles import Profile
+from bench.spec.scenarios import SCENARIOS, jobs_path
+
+PREFILL_CHUNK = 500
+PREFILL_CONCURRENCY = 4
+MARGIN = 1.15  # a backlog this much larger than the fastest rate seen needs
+
+
+class Backlogs:
+    """Sizes each drain's backlog to outlast its window: from the fastest rate seen so
+    far for the scenario and variant (the scenario's hint at first), with a margin."""
+
+    def __init__(self, profile: Profile, reserved: int) -> None:
+        self.profile, self.reserved = profile, reserved  # messages all worker processes reserve
+        self.seen: dict[tuple[str, str, int | None], float] = {}
+
+    def size(self, cell: Cell) -> int:
+        rate = self.seen.get((cell.scenario, cell.variant, cell.prefetch))
+        rate = rate or SCENARIOS[cell.scenario].drain_rate
+        # The ramp and the window, a second for the workers' first jobs, and what every
+        # worker process reserves before it runs them.
+        seconds = self.profile.drain_ramp_s + self.profile.drain_window_s + 1.0
+        return max(100, min(30_000, math.ceil(MARGIN * rate * seconds) + 2 * self.reserved))
+
+    def record(self, cell: Cell, rate: float) -> None:
+        key = (cell.scenario, cell.variant, cell.prefetch)
+        self.seen[key] = max(rate, self.seen.get(key, 0.0))
+
+
+def prefill(http: httpx.Client, cell: Cell, run_id: str, backlog: int) -> None:
+    """The backlog, posted in batches, a few at a time (the API batches them again)."""
+    rng = random.Random(cell.index)
+    batches, path = [], "/jobs"
+    for start in range(0, backlog, PREFILL_CHUNK):
+        jobs = []
+        for _ in range(min(PREFILL_CHUNK, backlog - start)):
+            task, payload = SCENARIOS[cell.scenario].generate(rng)
+            path = jobs_path(task)
+            jobs.append(
+                {"backend": cell.backend, "task": task, "payload": payload, "run_id": run_id}
+            )
+        batches.append({"jobs": jobs})
+
+    def post(body: dict[str, object]) -> None:
+        r = http.post(f"{path}/batch", json=body)
+        if r.status_code != 202:
+            raise RuntimeError(f"prefill failed: {r.status_code} {r.text[:300]}")
+
+    with ThreadPoolExecutor(PREFILL_CONCURRENCY) as pool:
+        list(pool.map(post, batches))
+
+
+def settle(ctx: Context, run_id: str, limit_s: float = 60) -> None:
+    """Until no job of the run is running; the unstarted are deleted meanwhile (messages
+    of discarded jobs that workers prefetched find no row and change nothing)."""
+
+    def settled() -> bool:
+        ctx.db.discard_unstarted(run_id)
+        return ctx.db.unfinished(run_id) == 0
+
+    within(settled, limit_s)
+
+
+def run(
+    ctx: Context, backlogs: Backlogs, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase
+) -> Marks:
+    queue = ctx.settings.queue_for(cell.backend)
+    ctx.workers.stop()
+    amqp.each_queue(ctx.settings, "purge")
+    backlog = backlogs.size(cell)
+    on_phase(f"prefill {backlog}")
+    prefill(ctx.services.http, cell, run_id, backlog)
+    message = amqp.peek_message(ctx.settings.amqp_url, queue)
+    poll = 1.0 if cell.bare else 0.1  # bare: the harness's instrumentation at its minimum
+    window = ctx.profile.drain_window_s
+    sampler: Sampler | None = None if cell.bare else ctx.sampler(cell, cell_dir)
+    with sampler or nullcontext():
+        t_load_start = ctx.db.now()
+        on_phase("drain")
+        ctx.workers.start(cell)
+        first = until(
+            lambda: ctx.db.first_finish(run_id), 120, f"a first job of {run_id} done", poll
+        )
+        assert first is not None  # until returns the first truthy value
+        start = first + ctx.profile.drain_ramp_s
+        end = start + window
+        until(
+            lambda: ctx.db.now() >= end,
+            end - first + 60,
+            "the drain window's end",
+            poll,
+            lambda: ctx.procs.check_alive("workers"),
+        )
+        t_end = ctx.db.now()
+        # The rest of the backlog goes; the workers stay up for this variant's next cell.
+        amqp.each_queue(ctx.settings, "purge")
+        discarded = ctx.db.discard_unstarted(run_id)
+        settle(ctx, run_id)
+    backlogs.record(cell, ctx.db.finished_between(run_id, start, end) / window)
+    return Marks(
+        t_load_start=t_load_start,
+        t_window_start=start,
+        t_window_end=end,
+        t_end=t_end,
+        backlog=backlog,
+        discarded=discarded,
+        message=message,
+        not_measured=sampler.not_measured() if sampler else {},
+    )

@@ -1,0 +1,100 @@
+"""Closed, open, enqueue and fault cells: the workers up (none for enqueue), Locust drives
+the API for a warm-up and the measured load, a fault strikes if the cell has one, then the
+cell waits until every job it accepted has finished."""
+
+import math
+from pathlib import Path
+
+from bench.raw import LOCUST_STATS, Cell, Marks
+from bench.run import amqp, commands, faults
+from bench.run.context import Context, Phase
+from bench.run.system import Processes
+from bench.run.wait import within
+from bench.spec.models import Model
+from core.brokers import DeadLetters
+
+PER_USER_RATE = 2.0  # jobs/s per open-model user: pacing holds while replies take < 0.5 s
+MAX_OPEN_USERS = 500
+DRAIN_LIMIT_S = 180.0
+API_KILL_PUBLISH_DELAY_MS = 300
+
+
+def run_locust(
+    procs: Processes, cell: Cell, run_id: str, cell_dir: Path, api_url: str, run_time_s: float,
+    locust_workers: int,
+) -> None:  # fmt: skip
+    if cell.model is Model.closed:
+        users, user_class, rate = int(cell.load), "ClosedUser", 1.0
+    elif cell.model is Model.enqueue:
+        users, user_class, rate = int(cell.load), "EnqueueUser", 1.0
+    else:  # open, enqueue-rate, fault: a user needs a reply within 1/PER_USER_RATE s to keep pace
+        users = max(1, min(MAX_OPEN_USERS, math.ceil(cell.load / PER_USER_RATE)))
+        user_class, rate = "OpenUser", cell.load / users
+    out = str(cell_dir / "locust")
+    cmd = commands.locust(users, run_time_s, api_url, out, user_class, locust_workers)
+    env = {
+        "BENCH_SCENARIO": cell.scenario,
+        "BENCH_BACKEND": cell.backend,
+        "BENCH_RUN_ID": run_id,
+        "BENCH_RATE": str(rate),
+    }
+    proc = procs.start("locust", cmd, env)
+    for n in range(locust_workers):  # distributed: one master, N local worker processes
+        procs.start(f"locust.{n}", commands.locust_worker(user_class), env)
+    try:
+        proc.wait(run_time_s + 90)
+    finally:
+        procs.stop_all("locust")
+    if not (cell_dir / LOCUST_STATS).exists():
+        log = (procs.log_dir / "locust.log").read_text(errors="replace")[-1500:]
+        raise RuntimeError(f"Locust produced no stats (exit {proc.returncode}):\n{log}")
+
+
+def queue_state(ctx: Context, cell: Cell, marks: Marks) -> None:
+    """Messages left in the backend's queue and in its dead-letter queue."""
+    queue = ctx.settings.queue_for(cell.backend)
+    marks.left_in_queue, marks.consumers = amqp.counts(ctx.settings.amqp_url, queue)
+    marks.dead_lettered, _ = amqp.counts(ctx.settings.amqp_url, DeadLetters.of(queue).kept)
+
+
+def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) -> Marks:
+    profile = ctx.profile
+    delay = None
+    if cell.fault == "api-kill":  # widen commit -> publish, so the kill finds rows there
+        delay = API_KILL_PUBLISH_DELAY_MS
+        ctx.services.restart_api({"TEST_PUBLISH_DELAY_MS": str(delay)})
+    try:
+        if cell.model.producer:
+            ctx.workers.stop()  # the API's rate alone: nothing consumes
+        else:
+            on_phase("start workers")
+            ctx.workers.start(cell)
+            ctx.workers.wait_consuming(cell)
+        ctx.services.loop_lag(reset=True)
+        with ctx.sampler(cell, cell_dir) as sampler:
+            marks = Marks(t_load_start=ctx.db.now(), api_publish_delay_ms=delay)
+            on_phase(f"load ({cell.fault or cell.model})")
+            marks.t_measure_start = marks.t_load_start + profile.warmup_s
+            striker = faults.strike_later(ctx, cell, marks) if cell.fault else None
+            measured = profile.fault_duration_s if cell.fault else profile.duration_s
+            run_locust(
+                ctx.procs, cell, run_id, cell_dir, ctx.target.api_url,
+                profile.warmup_s + measured, ctx.target.locust_workers,
+            )  # fmt: skip
+            if striker is not None:
+                striker.join(120)
+            marks.t_measure_end = ctx.db.now()
+            marks.loop_lag = ctx.services.loop_lag(reset=True)
+            if not cell.model.producer:
+                on_phase("drain")
+                within(lambda: ctx.db.unfinished(run_id) == 0, DRAIN_LIMIT_S, 0.25)
+            marks.t_end = ctx.db.now()
+            if cell.fault:
+                queue_state(ctx, cell, marks)
+        marks.not_measured = sampler.not_measured()
+        return marks
+    finally:
+        if cell.fault:
+            ctx.workers.stop()  # a fault cell's workers hold every transaction
+        if cell.fault == "api-kill":
+            ctx.services.restart_api()

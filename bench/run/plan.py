@@ -1,0 +1,88 @@
+"""The cells of a run, in the order they run.
+
+One cell = one variant x scenario x model x load x repetition. Within a repetition
+the variants of a scenario alternate, and their order flips every repetition (A B C,
+C B A, ...), so slow drift of the host falls on every variant alike.
+"""
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from bench.raw import Cell
+from bench.spec.models import Model, Purpose
+from bench.spec.profiles import Profile
+from bench.spec.scenarios import ENQUEUE_RATES, ENQUEUE_SCENARIO, FAULT_SCENARIO, SCENARIOS
+from bench.spec.variants import API_VARIANTS, BY_NAME
+
+CALIBRATION_SCENARIO = "price_order"
+CALIBRATION_REPS = 3
+CALIBRATION_VARIANTS = ("taskiq",)  # the observer's cost is the harness's, whatever it drains
+SWEEP_SCENARIO = "noop"
+SWEEP_VARIANTS = ("celery", "taskiq")
+_T = TypeVar("_T")
+
+
+def balanced(items: Sequence[_T], rep: int) -> list[_T]:
+    return list(items) if rep % 2 == 0 else list(reversed(items))
+
+
+def loads(profile: Profile, scenario: str, model: Model) -> tuple[float, ...]:
+    match model:
+        case Model.drain:
+            return (0.0,)  # the backlog is sized at run time, from the rates seen so far
+        case Model.closed:
+            return tuple(map(float, profile.users)) or (float(SCENARIOS[scenario].closed_users),)
+        case Model.enqueue:
+            return (16.0,)
+        case Model.enqueue_rate:
+            return ENQUEUE_RATES
+    return profile.rates or SCENARIOS[scenario].open_rates
+
+
+class Plan:
+    def __init__(self) -> None:
+        self.cells: list[Cell] = []
+
+    def add(self, variant: str, scenario: str, model: Model, load: float, rep: int = 0,
+            **extra: object) -> None:  # fmt: skip
+        fields = {"variant": variant, "scenario": scenario, "model": model, "load": load}
+        self.cells.append(Cell(index=len(self.cells), rep=rep, **fields, **extra))
+
+
+def plan(profile: Profile) -> list[Cell]:
+    p = Plan()
+    if profile.jobcost:
+        for scenario in profile.scenarios:
+            p.add("in-process", scenario, Model.jobcost, 0.0)  # bench/run/jobcost.py LOADS
+    if profile.calibrate:
+        pairs = [(v, bare) for v in CALIBRATION_VARIANTS for bare in (True, False)]
+        for rep in range(CALIBRATION_REPS):
+            for variant, bare in balanced(pairs, rep):
+                p.add(variant, CALIBRATION_SCENARIO, Model.drain, 0.0, rep,
+                      purpose=Purpose.calibration, bare=bare)  # fmt: skip
+    models = [m for m in profile.models if not m.producer]
+    producer = [m for m in profile.models if m.producer]
+    for rep in range(profile.reps):
+        for scenario in profile.scenarios if models else ():
+            # One variant's models back to back: its workers, started for the drain,
+            # serve its closed and open cells too.
+            for variant in balanced(profile.variants, rep):
+                for model in models:
+                    for load in loads(profile, scenario, model):
+                        p.add(variant, scenario, model, load, rep)
+        for model in producer:  # no workers: what publishing costs the API
+            for load in loads(profile, ENQUEUE_SCENARIO, model):
+                for api in balanced([v.name for v in API_VARIANTS], rep):
+                    p.add(api, ENQUEUE_SCENARIO, model, load, rep, purpose=Purpose.enqueue)
+    for rep in range(min(profile.reps, 3) if profile.prefetch_sweep else 0):
+        for prefetch in profile.prefetch_sweep:
+            for variant in balanced(SWEEP_VARIANTS, rep):
+                p.add(variant, SWEEP_SCENARIO, Model.drain, 0.0, rep, prefetch=prefetch,
+                      purpose=Purpose.sweep)  # fmt: skip
+    # Faults test the patterns to copy: Celery's recommended bridge on each pool, and Taskiq.
+    fault_variants = [v for v in profile.variants if BY_NAME[v].recommended]
+    for fault in profile.faults:
+        for variant in fault_variants or profile.variants:
+            p.add(variant, FAULT_SCENARIO, Model.fault, profile.fault_rate, fault=fault,
+                  purpose=Purpose.fault)  # fmt: skip
+    return p.cells

@@ -1,0 +1,73 @@
+"""The stub and the API a run starts once and shares between every cell and both
+backends; restarted only when a cell needs another API app or a fault hook."""
+
+import socket
+from typing import Any
+
+import httpx
+
+from bench.run import amqp, commands
+from bench.run.jobsdb import JobsDB
+from bench.run.system import Processes, wait_http
+from bench.run.target import Target
+from bench.spec.variants import BENCH_API
+
+
+class Services:
+    def __init__(self, procs: Processes, target: Target, db: JobsDB) -> None:
+        self.procs, self.target, self.db = procs, target, db
+        self.settings = target.settings
+        self.http = httpx.Client(base_url=target.api_url, timeout=120)
+        self.api_app = BENCH_API
+
+    def start(self) -> None:
+        """From empty job tables and queues declared afresh (never a deployment's)."""
+        if self.target.external:
+            return
+        for port in (self.target.stub_port, self.target.api_port):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(f"port {port} is in use: stop what runs there")
+        self.db.reset()
+        amqp.each_queue(self.settings, "delete")  # declared again with this version's arguments
+        self.procs.start("stub", commands.stub(self.target.stub_port))
+        wait_http(self.settings.stub_url + "/health", self.procs, "stub")
+        self.start_api()
+
+    def start_api(self, env: dict[str, str] | None = None, app: str = BENCH_API) -> None:
+        self.procs.start("api", commands.api(self.target.api_port, app), env)
+        self.api_app = app
+        wait_http(f"{self.target.api_url}/health", self.procs, "api")
+
+    def restart_api(self, env: dict[str, str] | None = None, app: str = BENCH_API) -> None:
+        self.procs.stop("api")
+        self.start_api(env, app)
+
+    def ensure_api(self, app: str) -> None:
+        if not self.target.external and self.api_app != app:
+            self.restart_api(app=app)
+
+    def loop_lag(self, reset: bool = True) -> dict[str, Any] | None:
+        """The API's event-loop lag since the last reset (None: probe off or unreachable)."""
+        try:
+            r = self.http.get("/metrics/loop-lag", params={"reset": reset}, timeout=10)
+        except httpx.HTTPError:
+            return None
+        figures: dict[str, Any] | None = r.json() if r.status_code == 200 else None
+        return figures
+
+    def stub_calls(self, reset: bool = False) -> dict[str, int] | None:
+        """Calls the external (stub) service received per job id; None if unreachable."""
+        try:
+            url = f"{self.settings.stub_url}/calls"
+            if reset:
+                httpx.delete(url, timeout=10).raise_for_status()
+                return None
+            body = httpx.get(url, timeout=30).raise_for_status().json()
+        except httpx.HTTPError:
+            return None
+        calls: dict[str, int] = body["calls"]
+        return calls
+
+    def close(self) -> None:
+        self.http.close()

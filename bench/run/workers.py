@@ -1,0 +1,63 @@
+"""The workers of one variant: started for a cell, kept warm for the variant's next cell,
+restarted as a supervisor would after a fault, stopped when another variant's turn comes."""
+
+from bench.raw import Cell
+from bench.run import amqp, commands
+from bench.run.system import Processes
+from bench.run.target import Target
+from bench.run.wait import until
+from bench.spec.scenarios import FAULT_HOLD_MS
+from bench.spec.variants import BY_NAME
+
+
+class Workers:
+    def __init__(self, procs: Processes, target: Target) -> None:
+        self.procs, self.target, self.settings = procs, target, target.settings
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.running_for: tuple[str, int, bool] | None = None  # variant, prefetch, fault hold
+
+    def start(self, cell: Cell) -> None:
+        if self.target.external:
+            return  # the deployment's own workers are running
+        prefetch = cell.prefetch or self.settings.prefetch
+        profile = (cell.variant, prefetch, cell.fault is not None)
+        if self.running_for == profile and self.procs.of("workers"):
+            return  # the same workers, still warm from the cell before
+        self.stop()
+        self.running_for = profile
+        env = {"TEST_HOLD_MS": str(FAULT_HOLD_MS if cell.fault else 0)}
+        env["WORKER_PREFETCH"] = str(prefetch)
+        s = self.settings.model_copy(update={"worker_prefetch": prefetch})
+        multiplier = s.celery_prefetch_multiplier(s.worker_slots)  # threads profiles
+        cmds = commands.workers(cell.variant, s.worker_processes, s.worker_slots, multiplier)
+        for n, cmd in enumerate(cmds):
+            self.commands[f"workers.{n}"] = (cmd, env)
+            self.procs.start(f"workers.{n}", cmd, env)
+
+    def restart(self, name: str) -> None:
+        """One worker process again, as a process supervisor would start it."""
+        self.procs.stop(name)
+        cmd, env = self.commands[name]
+        self.procs.start(name, cmd, env)
+
+    def stop(self) -> None:
+        if not self.target.external:
+            self.procs.stop_all("workers")
+        self.running_for = None
+
+    def expected_consumers(self, cell: Cell) -> int:
+        if self.target.external:
+            return 1
+        if BY_NAME[cell.variant].prefork:
+            return 1  # the parent consumes for its children
+        return self.settings.worker_processes
+
+    def wait_consuming(self, cell: Cell, limit_s: float = 90) -> None:
+        queue = self.settings.queue_for(cell.backend)
+        want = self.expected_consumers(cell)
+
+        def consuming() -> bool:
+            return amqp.counts(self.settings.amqp_url, queue)[1] >= want
+
+        check = None if self.target.external else lambda: self.procs.check_alive("workers")
+        until(consuming, limit_s, f"{want} {cell.backend} consumer(s) on {queue}", 0.2, check)

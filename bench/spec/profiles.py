@@ -1,0 +1,97 @@
+"""Profiles are data: a matrix of variants x scenarios x models, its repetitions and
+timings, and the extra cells a run adds (job cost, calibration, prefetch sweep, faults)."""
+
+from dataclasses import dataclass
+
+from bench.spec.faults import NAMES as ALL_FAULTS
+from bench.spec.models import Model
+from bench.spec.scenarios import PROBES
+from bench.spec.variants import NAMES as VARIANTS
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    description: str
+    variants: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    models: tuple[Model, ...]
+    reps: int = 1
+    duration_s: float = 8.0  # measured load per closed/open/enqueue cell, after warm-up
+    warmup_s: float = 2.0
+    drain_window_s: float = 10.0  # steady completions measured per drain cell
+    drain_ramp_s: float = 1.0  # skipped after the first completion of a drain
+    users: tuple[int, ...] = ()  # closed-model users; empty: the scenario's default
+    rates: tuple[float, ...] = ()  # open-model rates; empty: the scenario's defaults
+    faults: tuple[str, ...] = ()  # fault cells: fault_mix at fault_rate, one fault each
+    fault_rate: float = 8.0  # jobs/s offered during a fault cell
+    fault_duration_s: float = 15.0  # the fault strikes a third of the way in
+    prefetch_sweep: tuple[int, ...] = ()  # noop drains per prefetch, Celery prefork + Taskiq
+    jobcost: bool = False  # each scenario's job run in-process, no queue
+    calibrate: bool = False  # the harness's own overhead, against a bare drain
+    smoke: bool = False  # says so in the report: too short for verdicts to mean much
+
+
+BASIC = ("price_order", "sales_report", "fetch_rates", "render_invoice")
+DRAIN, CLOSED, OPEN, ENQUEUE = Model.drain, Model.closed, Model.open, Model.enqueue
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in [
+        Profile(
+            "quick",
+            "SMOKE RUN: Celery prefork vs Taskiq, four jobs, short drains, 3 repetitions",
+            ("celery", "taskiq"),
+            BASIC,
+            (DRAIN,),
+            reps=3,
+            drain_window_s=3.0,
+            drain_ramp_s=0.5,
+            faults=("worker-kill",),
+            fault_duration_s=10.0,
+            smoke=True,
+        ),
+        Profile(
+            "standard",
+            "both fairness modes, four jobs + probes, drain + closed, 5 interleaved repetitions",
+            ("celery", "celery-threads", "taskiq"),
+            (*PROBES, *BASIC),
+            (DRAIN, CLOSED),
+            reps=5,
+            drain_window_s=10.0,
+            drain_ramp_s=0.5,
+            duration_s=5.0,
+            warmup_s=1.0,
+            jobcost=True,
+            calibrate=True,
+        ),
+        Profile(
+            "full",
+            "every variant, mixed, open sweep, enqueue, prefetch sweep, every fault, 5 reps",
+            VARIANTS,
+            (*PROBES, *BASIC, "mixed"),
+            (DRAIN, CLOSED, OPEN, ENQUEUE),
+            reps=5,
+            duration_s=15.0,
+            warmup_s=3.0,
+            faults=ALL_FAULTS,
+            fault_duration_s=30.0,
+            prefetch_sweep=(1, 4, 8, 16, 32),
+            jobcost=True,
+            calibrate=True,
+        ),
+        Profile(
+            "tiny",
+            "CI smoke: both backends, price_order drain + closed, one worker-kill",
+            ("celery", "taskiq"),
+            ("price_order",),
+            (DRAIN, CLOSED),
+            duration_s=3.0,
+            warmup_s=1.0,
+            drain_window_s=2.0,
+            users=(4,),
+            faults=("worker-kill",),
+            fault_duration_s=6.0,
+            smoke=True,
+        ),
+    ]
+}

@@ -1,0 +1,222 @@
+"""The analysis's output and the report's only input: results/<run-id>/summary.json, a
+versioned `Summary` dumped and loaded by its own class. `python -m bench report` rebuilds it
+from the raw records (bench/raw.py) and renders it again; `compare` reads two.
+"""
+
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+from bench.jsonfile import JsonFile
+
+SUMMARY_VERSION = 2
+COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
+
+
+class Interval(BaseModel):
+    """Median over repetitions with an order-statistic interval and its coverage
+    (lo/hi None with one repetition, all None when there was nothing to measure)."""
+
+    median: float | None
+    lo: float | None
+    hi: float | None
+    n: int
+    coverage: float | None = None
+
+
+class Ratio(BaseModel):
+    """Taskiq / Celery over paired repetitions: geometric mean and its interval."""
+
+    point: float | None
+    lo: float | None
+    hi: float | None
+    n: int
+    confidence: float
+    method: str
+
+
+class Percentiles(BaseModel):
+    p50: float | None = None
+    p95: float | None = None
+    p99: float | None = None
+
+
+class Usage(BaseModel):
+    """One component over a cell's measured window."""
+
+    cpu_s: float  # CPU seconds used
+    cpu_pct: float  # average, in % of one core
+    rss_max_mb: float
+
+
+class Series(BaseModel):
+    """Per-second time series of a cell, t in seconds from the cell's load start."""
+
+    t: list[float] = Field(default_factory=list)
+    completions: list[float] = Field(default_factory=list)  # jobs finished per second
+    queue_depth: list[float] = Field(default_factory=list)  # ready messages
+    cpu: dict[str, list[float]] = Field(default_factory=dict)  # component -> % of a core
+    rss_mb: dict[str, list[float]] = Field(default_factory=dict)
+
+
+class Bound(BaseModel):
+    """What throughput could be at most, given the slots and the median service time."""
+
+    slots: int
+    median_service_ms: float | None
+    slots_bound: float | None  # slots / median service time, jobs/s
+    utilisation: float | None  # measured throughput / slots_bound
+    bottleneck: str  # plain words: "worker slots", "worker CPU", "API", "load generator", ...
+
+
+class LocustFigures(BaseModel):
+    requests: int
+    failures: int
+    rps: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    job_p50_ms: float | None = None  # the custom JOB request type (server-side e2e)
+    job_p99_ms: float | None = None
+
+
+class FaultFigures(BaseModel):
+    """What a fault did to a cell under steady load (counts are in CellResult)."""
+
+    fault: str
+    notes: list[str]
+    at_s: float | None  # when it struck, seconds after load start
+    rejected_at_api: int  # 503s: publish failed, row marked failed, nothing queued
+    recovery_s: float | None  # from the fault to the first completion of a job started after it
+    dead_lettered: int  # messages in the backend's dead-letter queue afterwards
+    left_in_queue: int  # messages still queued after the drain
+    consuming_after: bool  # a worker consumed from the queue at the end
+
+
+class LoopLag(BaseModel):
+    """How late the API's event loop woke up (the probe in api/loop_lag.py)."""
+
+    samples: int
+    p50_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+
+
+class CellResult(BaseModel):
+    cell_id: str
+    variant: str  # bench/spec/variants.py
+    backend: str
+    scenario: str
+    model: str  # bench.spec.models.Model
+    load: float  # users (closed, enqueue), jobs/s (open, fault); drain: 0 (see backlog)
+    rep: int
+    prefetch: int  # messages reserved per worker process
+    purpose: str = "main"  # bench.spec.models.Purpose
+    bare: bool = False  # calibration drain without the harness's instrumentation
+    window_s: float
+    backlog: int | None = None  # drain: jobs prefilled
+    discarded: int | None = None  # drain: backlog left unstarted after the window
+    accepted: int
+    completed: int  # done within the measured window
+    done: int = 0  # done by the end of the cell
+    failed: int
+    lost: int  # accepted, never finished by the end of the cell
+    redelivered: int  # jobs with attempts > 1 (re-run)
+    duplicate_deliveries: int  # deliveries that found their job finished: re-run without effect
+    republished: int  # jobs whose message the API's recovery published again
+    # Calls beyond one per job that the external service received (None: no job of the
+    # cell calls it, or the stub was not reachable).
+    external_repeats: int | None = None
+    throughput: float  # completions/s over the measured window
+    offered: float | None = None  # open models: arrival rate asked for (jobs/s)
+    accepted_rate: float | None = None  # jobs accepted (202) per second in the window
+    loop_lag: LoopLag | None = None  # the API's event-loop lag over the cell
+    message_bytes: int | None = None  # body of one job message, taken off the queue
+    e2e_ms: Percentiles
+    queue_wait_ms: Percentiles
+    service_ms: Percentiles
+    # CPU milliseconds per job completed in the window (= CPU-seconds per 1000 jobs).
+    cpu_ms_per_job: dict[str, float] = Field(default_factory=dict)
+    bound: Bound
+    locust: LocustFigures | None = None
+    fault: FaultFigures | None = None
+    usage: dict[str, Usage] = Field(default_factory=dict)
+    # Components the harness could not see (a service in another container or host), with
+    # why: left out of every figure, never shown as 0.
+    not_measured: dict[str, str] = Field(default_factory=dict)
+    series: Series = Field(default_factory=Series)
+    flags: list[str] = Field(default_factory=list)  # reasons the cell is not trustworthy
+    valid: bool = True
+
+
+class JobCost(BaseModel):
+    """A scenario's job run in-process through the lifecycle, no queue."""
+
+    cell_id: str
+    scenario: str
+    concurrency: int
+    jobs: int
+    cpu_ms_per_job: float | None
+    jobs_per_s: float | None
+
+
+class Group(BaseModel):
+    """All repetitions of one (purpose, scenario, model, load, variant, prefetch)."""
+
+    purpose: str
+    scenario: str
+    model: str
+    load: float
+    variant: str
+    prefetch: int
+    throughput: Interval
+    e2e_p50: Interval
+    e2e_p99: Interval
+    cpu_ms_per_job: dict[str, Interval] = Field(default_factory=dict)
+    not_measured: dict[str, str] = Field(default_factory=dict)  # see CellResult
+    worker_rss_mb: Interval
+    failed: int
+    lost: int
+    duplicate_deliveries: int
+    invalid_reps: int
+
+
+class Comparison(BaseModel):
+    """Taskiq against one Celery variant for one (scenario, model, load), paired by
+    repetition, under a named fairness mode."""
+
+    scenario: str
+    model: str
+    load: float
+    mode: str  # bench.spec.variants.MODES key
+    celery: str  # the Celery variant
+    throughput_ratio: Ratio  # Taskiq / Celery jobs/s
+    e2e_p50_ratio: Ratio  # Taskiq / Celery
+    worker_cpu_ratio: Ratio  # Taskiq / Celery worker CPU per job
+
+
+class Calibration(BaseModel):
+    """The harness's own overhead: instrumented / bare drain throughput, per backend."""
+
+    scenario: str
+    backend: str
+    bare: Interval
+    instrumented: Interval
+    ratio: Ratio
+
+
+class Summary(JsonFile):
+    FILE: ClassVar[str] = "summary.json"
+    version: int = SUMMARY_VERSION
+    run_id: str
+    profile: str
+    smoke: bool = False
+    started: str
+    wall_s: float
+    ledger: dict[str, object]  # every fairness setting as used
+    environment: dict[str, object]  # versions, CPU count, host
+    cells: list[CellResult]
+    jobcosts: list[JobCost] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
+    comparisons: list[Comparison] = Field(default_factory=list)
+    calibration: list[Calibration] = Field(default_factory=list)
