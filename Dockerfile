@@ -24,6 +24,14 @@ RUN uv sync --frozen --no-default-groups --group bench --no-install-project
 FROM uv AS test-deps
 RUN uv sync --frozen --no-install-project
 
+# The harness's delay proxy (netdelay/netdelay.c), for the network cells.
+FROM python:3.11-slim AS netdelay-build
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null \
+    && rm -rf /var/lib/apt/lists/*
+COPY netdelay/netdelay.c /src/netdelay.c
+RUN cc -O2 -Wall -pthread -o /netdelay /src/netdelay.c
+
 FROM python:3.11-slim AS runtime
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -54,12 +62,16 @@ FROM runtime AS bench
 COPY --from=bench-deps /app/.venv /app/.venv
 COPY --from=sources /app /app
 COPY bench bench
+COPY --from=netdelay-build /netdelay /usr/local/bin/netdelay
+ENV NETDELAY_BIN=/usr/local/bin/netdelay
 # Starts as root only to hand the report to the owner of ./results, then runs the harness
 # as that user (scripts/docker_bench.sh).
 ENTRYPOINT ["sh", "scripts/docker_bench.sh"]
 
 FROM runtime AS test
 COPY --from=test-deps /app/.venv /app/.venv
+COPY --from=netdelay-build /netdelay /usr/local/bin/netdelay
+ENV NETDELAY_BIN=/usr/local/bin/netdelay
 # The whole project: the suite checks the Makefile, compose file and Dockerfile too.
 COPY --chown=app:app . .
 USER app

@@ -10,13 +10,20 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.enqueue import Enqueuer
+from api.publishers import Publisher
 from api.waiters import JobWaiters
+from core.contract import Backend
 from core.settings import Settings
 
 
 async def new_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessionmaker() as session:
         yield session
+
+
+async def app_publishers(request: Request) -> dict[Backend, Publisher]:
+    publishers: dict[Backend, Publisher] = request.app.state.publishers
+    return publishers
 
 
 async def app_enqueuer(request: Request) -> Enqueuer:
@@ -36,5 +43,6 @@ async def app_settings(request: Request) -> Settings:
 
 SessionDep = Annotated[AsyncSession, Depends(new_session)]
 SettingsDep = Annotated[Settings, Depends(app_settings)]
+PublishersDep = Annotated[dict[Backend, Publisher], Depends(app_publishers)]
 EnqueuerDep = Annotated[Enqueuer, Depends(app_enqueuer)]
 WaitersDep = Annotated[JobWaiters, Depends(app_waiters)]

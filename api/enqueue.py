@@ -32,6 +32,7 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_BATCH_JOBS = 1000  # a batch closes at this many jobs (a bigger request goes alone)
+BLOCKED_RETRY_AFTER_S = 5  # while RabbitMQ blocks publishers, clients come back after this
 BATCHES_IN_FLIGHT = 4  # batches overlap their commits and publisher confirms
 # Built once; `= ANY(:ids)` keeps one prepared statement whatever the batch size.
 jobs_table = cast(Table, Job.__table__)
@@ -106,7 +107,19 @@ class Enqueuer:
             await asyncio.wait(self._batches)
 
     async def accept(self, jobs: Sequence[JobBase]) -> list[UUID]:
-        """Queue the jobs; their ids once all are queued, else 503 saying which failed."""
+        """Queue the jobs; their ids once all are queued, else 503 saying which failed.
+        While RabbitMQ blocks a backend's publisher, 503 at once: nothing written."""
+        blocked = sorted({j.backend for j in jobs if self.publishers[j.backend].blocked()})
+        if blocked:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                detail={
+                    "error": "RabbitMQ is blocking publishers (a memory or disk alarm); "
+                    "nothing was written or published, retry later",
+                    "backends": blocked,
+                },
+                headers={"Retry-After": str(BLOCKED_RETRY_AFTER_S)},
+            )
         request = Request(jobs)
         self._waiting.put_nowait(request)
         failed = await request.done
@@ -138,16 +151,34 @@ class Enqueuer:
         self._slots.release()
 
     async def _settle(self, batch: list[Request]) -> None:
+        """Every request of the batch answers, whatever failed: none is left waiting."""
+        try:
+            failed = await self._write_and_publish(batch)
+        except Exception as exc:
+            for request in batch:
+                request.done.set_exception(exc)
+            return
+        for request in batch:
+            request.done.set_result({i: failed[i] for i in request.ids if i in failed})
+
+    async def _write_and_publish(self, batch: list[Request]) -> dict[UUID, str]:
         pairs = [(i, job) for r in batch for i, job in zip(r.ids, r.jobs, strict=True)]
-        async with self.engine.connect() as conn:  # one pooled connection for the batch
-            try:
-                # Committed before publishing, so a fast worker always finds its row.
-                async with conn.begin():
-                    await conn.execute(INSERT, [row(i, job) for i, job in pairs])
-            except Exception as exc:  # the database: each request answers for itself
-                for request in batch:
-                    request.done.set_exception(exc)
-                return
+        conn = self.engine.connect()  # one pooled connection for the batch
+        try:
+            await conn.start()
+            # Committed before publishing, so a fast worker always finds its row.
+            async with conn.begin():
+                await conn.execute(INSERT, [row(i, job) for i, job in pairs])
+        except Exception as exc:  # nothing committed: nothing was accepted
+            with suppress(Exception):
+                await conn.close()
+            log.warning("enqueue: the database refused the batch: %s", exc)
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                detail=f"database unavailable; nothing was accepted ({type(exc).__name__})",
+                headers={"Retry-After": "1"},
+            ) from exc
+        try:
             if self.before_publish is not None:
                 await self.before_publish()
             jobs = [(i, job.backend, job.task) for i, job in pairs]
@@ -165,8 +196,10 @@ class Enqueuer:
                     await conn.execute(MARK_QUEUED, {"ids": published})
             except Exception as exc:  # the messages are out: accepted all the same
                 log.warning("enqueue: rows left publishing after their publish: %s", exc)
-        for request in batch:
-            request.done.set_result({i: failed[i] for i in request.ids if i in failed})
+        finally:
+            with suppress(Exception):  # the batch is settled; a dead connection is the pool's
+                await conn.close()
+        return failed
 
 
 def row(job_id: UUID, job: JobBase) -> dict[str, object]:

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from api.auth import BearerToken
 from api.enqueue import Enqueuer, Hook
 from api.limits import BodySizeLimit, InflightLimit
 from api.loop_lag import LoopLag
@@ -101,8 +102,11 @@ def create_app(
     app.include_router(health.router)
     if settings.loop_lag_probe_ms:  # GET /metrics/loop-lag, only while the probe runs
         app.include_router(metrics.router)
-    # The last added is the outermost: the in-flight cap answers 503 before a body is read.
+    # The last added is the outermost: the in-flight cap answers 503 before a token is
+    # checked, a missing token 401 before a body is read.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.api_token:
+        app.add_middleware(BearerToken, token=settings.api_token)
     app.add_middleware(InflightLimit, max_inflight=settings.max_inflight_requests)
 
     @app.exception_handler(RequestValidationError)

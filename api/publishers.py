@@ -28,6 +28,11 @@ from core.taskiq_broker import taskiq_broker_kwargs
 
 CONFIRMS_IN_FLIGHT = 100  # messages awaiting their confirm at once, per publish call
 RECONNECT_S = 1.0  # aio-pika's default, 5 s, would answer 503 that long after a broker blip
+# RabbitMQ tells a connection it is blocked only when it next publishes: an empty message
+# to no queue, when nothing else was published for this long, lets an idle API (and its
+# /health) know of an alarm within about a second.
+ALARM_PROBE_S = 1.0
+ALARM_PROBE_KEY = "queuebench.alarm-probe"  # routes nowhere: RabbitMQ drops it
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,10 @@ def reason(exc: BaseException) -> str:
 class Publisher(Protocol):
     async def start(self) -> None:
         """Connect; raises if the broker is down (publish tries again)."""
+        ...
+
+    def blocked(self) -> bool:
+        """RabbitMQ is blocking this publisher (a memory or disk alarm): a publish would wait."""
         ...
 
     async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
@@ -80,6 +89,19 @@ async def publish_each(
     return failed
 
 
+def broker_blocked(connection: aio_pika.abc.AbstractConnection | None) -> bool:
+    """True while RabbitMQ has sent this connection `connection.blocked` (a resource alarm)
+    and not yet `connection.unblocked`. aiormq tracks it in a private event and exposes no
+    public state; the test of flow control fails if it moves (tests/api/test_flow.py)."""
+    amqp = getattr(getattr(connection, "transport", None), "connection", None)
+    if amqp is None:
+        return False  # not connected: a publish fails fast, and says why
+    unblocked = getattr(amqp, "_Connection__connection_unblocked", None)
+    if not isinstance(unblocked, asyncio.Event):
+        raise TypeError("aiormq changed: its connection.blocked state is not where it was")
+    return not unblocked.is_set()
+
+
 class Connected:
     """Connect once, lazily: if RabbitMQ is down the API still starts and retries."""
 
@@ -87,9 +109,18 @@ class Connected:
         self.timeout = settings.publish_timeout_s
         self._started = False
         self._lock = asyncio.Lock()
+        self._probe: asyncio.Task[None] | None = None
+        self._closing = False
+        self._last_publish = 0.0
 
     async def connect(self) -> None:
         raise NotImplementedError
+
+    def connection(self) -> aio_pika.abc.AbstractConnection | None:
+        raise NotImplementedError
+
+    def blocked(self) -> bool:
+        return self._started and broker_blocked(self.connection())
 
     async def start(self) -> None:
         async with self._lock:
@@ -97,12 +128,40 @@ class Connected:
                 with anyio.fail_after(self.timeout):
                     await self.connect()
                 self._started = True
+                self._probe = asyncio.create_task(self._probe_alarms(), name="alarm-probe")
+
+    async def _probe_alarms(self) -> None:
+        channel: aio_pika.abc.AbstractChannel | None = None
+        loop = asyncio.get_running_loop()
+        while not self._closing:
+            await asyncio.sleep(ALARM_PROBE_S)
+            connection = self.connection()
+            idle = loop.time() - self._last_publish >= ALARM_PROBE_S
+            if connection is None or connection.is_closed or not idle or self.blocked():
+                continue
+            try:
+                if channel is None or channel.is_closed:
+                    channel = await connection.channel(publisher_confirms=False)
+                probe = aio_pika.Message(b"", delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT)
+                async with asyncio.timeout(ALARM_PROBE_S):
+                    await channel.default_exchange.publish(probe, ALARM_PROBE_KEY, mandatory=False)
+            except Exception:  # a blip: the next round opens a channel again
+                channel = None
+
+    async def stop_probe(self) -> None:
+        # The flag too: a cancel that lands as a publish completes can be swallowed on the
+        # way (seen here: close() waited forever), and the loop must still end.
+        self._closing = True
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.wait({self._probe}, timeout=2 * ALARM_PROBE_S)
 
     async def publish(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
         try:
             await self.start()
         except Exception as exc:
             return {j.job_id: reason(exc) for j in jobs}
+        self._last_publish = asyncio.get_running_loop().time()
         return await publish_each(jobs, self.send, self.timeout)
 
     async def send(self, job: Outgoing) -> None:
@@ -117,7 +176,7 @@ class CeleryPublisher(Connected):
         self.url = settings.amqp_url
         self.queue = settings.queue_for(Backend.celery)
         self.arguments = queue_arguments(settings, self.queue)
-        self.connection: aio_pika.abc.AbstractRobustConnection | None = None
+        self.connection_: aio_pika.abc.AbstractRobustConnection | None = None
         self.exchange: aio_pika.abc.AbstractExchange | None = None
 
     async def connect(self) -> None:
@@ -137,7 +196,10 @@ class CeleryPublisher(Connected):
         except BaseException:
             await connection.close()  # or it keeps reconnecting in the background
             raise
-        self.connection, self.exchange = connection, channel.default_exchange
+        self.connection_, self.exchange = connection, channel.default_exchange
+
+    def connection(self) -> aio_pika.abc.AbstractConnection | None:
+        return self.connection_
 
     def message(self, job: Outgoing) -> aio_pika.Message:
         """Celery's message for `send_task(task, kwargs=..., task_id=job_id)`."""
@@ -165,8 +227,9 @@ class CeleryPublisher(Connected):
         await self.exchange.publish(self.message(job), routing_key=self.queue)
 
     async def close(self) -> None:
-        if self.connection is not None:
-            await self.connection.close()
+        await self.stop_probe()
+        if self.connection_ is not None:
+            await self.connection_.close()
 
 
 class TaskiqPublisher(Connected):
@@ -178,11 +241,15 @@ class TaskiqPublisher(Connected):
     async def connect(self) -> None:
         await self.broker.startup()
 
+    def connection(self) -> aio_pika.abc.AbstractConnection | None:
+        return self.broker.write_conn
+
     async def send(self, job: Outgoing) -> None:
         kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, {})
         await kicker.with_task_id(str(job.job_id)).kiq(**message_kwargs(job.job_id))
 
     async def close(self) -> None:
+        await self.stop_probe()
         if self._started:
             await self.broker.shutdown()
 

@@ -8,6 +8,10 @@
    while the database was down, worker crashes) or when a worker rejects it. The
    copy in `<queue>.dead_letter.recovery` names the job, which is marked failed once
    the database takes the write; the copy in `<queue>.dead_letter` stays for operators.
+3. Overdue rows. Every attempt ends by its deadline (core.lifecycle), so a row still
+   `running` RUNNING_GRACE_S past its attempt's deadline has no delivery left to end it
+   (its worker died and nothing redelivered the message): it is marked failed. A message
+   delivered after that finds the job finished and changes nothing.
 """
 
 import asyncio
@@ -20,7 +24,7 @@ from uuid import UUID
 
 import aio_pika
 from aio_pika.abc import AbstractRobustConnection
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import func
 
@@ -29,7 +33,7 @@ from api.publishers import Publisher
 from core.brokers import DeadLetters, declare_dead_letters, job_id_of
 from core.contract import UNFINISHED, Backend, JobStatus
 from core.models import Job
-from core.settings import Settings
+from core.settings import OTHER_DEADLINE_S, Settings
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -39,6 +43,7 @@ BATCH = 500
 class Pass:
     republished: int = 0
     failed: int = 0
+    overdue: int = 0
     errors: list[str] = field(default_factory=list)  # a step that could not run now
 
 
@@ -85,7 +90,33 @@ class Recovery:
 
         done.republished = await attempt(self.republish_stale)
         done.failed = await attempt(self.fail_dead_lettered)
+        done.overdue = await attempt(self.fail_overdue)
         return done
+
+    async def fail_overdue(self) -> int:
+        s = self.settings
+        deadline = case(s.deadlines_s, value=Job.task, else_=OTHER_DEADLINE_S)
+        since = func.clock_timestamp() - func.make_interval(
+            0, 0, 0, 0, 0, 0, deadline + s.running_grace_s
+        )
+        why = (
+            "settled by the recovery: still running RUNNING_GRACE_S "
+            f"({s.running_grace_s:g} s) past its attempt's deadline, with no delivery left "
+            "to end it (its worker died and nothing delivered the message again)"
+        )
+        async with self.sessionmaker() as session:
+            settled = (
+                await session.scalars(
+                    update(Job)
+                    .where(Job.status == JobStatus.running, Job.started_at < since)
+                    .values(status=JobStatus.failed, error=why, finished_at=func.clock_timestamp())
+                    .returning(Job.id)
+                )
+            ).all()
+            await session.commit()
+        if settled:
+            log.warning("recovery: %d overdue running job(s) marked failed", len(settled))
+        return len(settled)
 
     async def republish_stale(self) -> int:
         grace = func.make_interval(0, 0, 0, 0, 0, 0, self.settings.outbox_grace_s)

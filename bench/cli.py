@@ -15,7 +15,9 @@ from bench.analyse import summarise
 from bench.report.blocks import to_markdown
 from bench.report.compare import compare_blocks
 from bench.report.console import renderables
+from bench.run import netdelay
 from bench.run.external import Refused, adapt
+from bench.run.faults import problem as fault_problem
 from bench.run.jobsdb import JobsDB
 from bench.run.plan import plan
 from bench.run.session import console, execute
@@ -57,6 +59,30 @@ def numbers(
         return tuple(kind(v) for v in value.split(",") if v.strip() and v != "none")
     except ValueError as exc:
         fail(f"{what} must be numbers: {exc}")
+
+
+def distances(value: str | None) -> tuple[float, ...] | None:
+    found = numbers(value, float, "--rtt-ms")
+    for rtt in found or ():
+        try:
+            netdelay.check_rtt(rtt)
+        except netdelay.ProxyError as exc:
+            fail(f"--rtt-ms: {exc}")
+    return found
+
+
+def free_ports(api: int, stub: int, proxy: int | None) -> None:
+    """The ports a local run listens on are free (and the proxy built) before it starts."""
+    ports = [(api, "--api-port"), (stub, "--stub-port")]
+    ports += [(proxy + n, "--proxy-port") for n in range(3)] if proxy is not None else []
+    for port, option in ports:
+        if port_in_use(port):
+            fail(f"port {port} is in use: stop what runs there or pass {option}")
+    if proxy is not None:
+        try:
+            netdelay.binary()  # built now: a missing compiler is said before anything starts
+        except netdelay.ProxyError as exc:
+            fail(str(exc))
 
 
 def port_in_use(port: int) -> bool:
@@ -103,6 +129,8 @@ def run(
     users: Annotated[str | None, Opt(help="closed-model users, comma list")] = None,
     rates: Annotated[str | None, Opt(help="open-model jobs/s, comma list")] = None,
     prefetch_sweep: Annotated[str | None, Opt(help="noop drains' prefetch, or none")] = None,
+    rtt_ms: Annotated[str | None, Opt(help="network cells' RTTs, ms, e.g. 0,1,2, or none")] = None,
+    proxy_port: Annotated[int, Opt(help="the delay proxy's first port (it takes 3)")] = 15400,
     jobcost: Annotated[bool | None, Opt(help="in-process job cost cells")] = None,
     calibrate: Annotated[bool | None, Opt(help="harness overhead calibration")] = None,
     processes: Annotated[int | None, Opt(min=1, max=64, help="worker processes")] = None,
@@ -127,14 +155,15 @@ def run(
         faults=names(faults_, faults.NAMES, "fault"),
         users=numbers(users, int, "--users"), rates=numbers(rates, float, "--rates"),
         prefetch_sweep=numbers(prefetch_sweep, int, "--prefetch-sweep"),
+        rtts=distances(rtt_ms),
         reps=reps, duration_s=duration, warmup_s=warmup, drain_window_s=window,
         jobcost=jobcost, calibrate=calibrate,
     )  # fmt: skip
     if not external:
         api_url = f"http://127.0.0.1:{api_port}"
-        for port, option in ((api_port, "--api-port"), (stub_port, "--stub-port")):
-            if port_in_use(port):
-                fail(f"port {port} is in use: stop what runs there or pass {option}")
+        free_ports(api_port, stub_port, proxy_port if chosen.rtts else None)
+    elif chosen.rtts:
+        fail("--external cannot put a delay between a deployment's workers and its services")
     elif api_url is None:
         fail("--external needs --api-url (and usually --database-url)")
     settings = settings_for(
@@ -143,8 +172,22 @@ def run(
     )  # fmt: skip
     if external:
         chosen = external_profile(chosen, settings, api_url, variants_, faults_)
-    target = Target(api_url, settings, external, api_port, stub_port, locust_workers)
-    finish(execute(chosen, target, results))
+    chosen, not_run = faults_here(chosen, settings, asked=faults_ is not None)
+    target = Target(api_url, settings, external, api_port, stub_port, locust_workers, proxy_port)
+    finish(execute(chosen, target, results, not_run))
+
+
+def faults_here(prof: Profile, settings: Settings, asked: bool) -> tuple[Profile, dict[str, str]]:
+    """The faults whose tools this machine has; one asked for by name without them is
+    refused, a profile's own left out (the report lists them, with why)."""
+    not_run = {f: why for f in prof.faults if (why := fault_problem(f, settings))}
+    if not_run and asked:
+        fault, why = next(iter(not_run.items()))
+        fail(f"--faults {fault} {why}")
+    for fault, why in not_run.items():
+        console.print(f"[yellow]fault {fault} not run: it {why}[/]")
+    kept = tuple(f for f in prof.faults if f not in not_run)
+    return dataclasses.replace(prof, faults=kept), not_run
 
 
 def external_profile(

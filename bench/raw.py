@@ -24,6 +24,7 @@ RAW_VERSION = 2
 JOBS_CSV, CALLS_CSV = "jobs.csv", "calls.csv"  # per job: the row; external calls per job id
 SAMPLES_CSV, QUEUE_CSV = "samples.csv", "queue.csv"  # CPU/RSS per component; queue depth
 LOCUST_STATS, JOBCOST_JSON = "locust_stats.csv", "jobcost.json"
+POSTS_PREFIX = "posts"  # posts.<pid>.csv: every POST of a Locust process (t, latency_ms, status)
 JOB_COLUMNS = (
     *("id", "task", "status", "attempts", "duplicate_deliveries", "publishes"),
     *("enqueued", "first_started", "started", "finished", "error"),
@@ -45,6 +46,7 @@ class Cell(BaseModel):
     prefetch: int | None = None  # messages reserved per worker process; None: the default
     purpose: Purpose = Purpose.main
     bare: bool = False  # calibration: the harness's own instrumentation at its minimum
+    rtt_ms: float | None = None  # network: the workers reach every service through the proxy
 
     @property
     def backend(self) -> Backend:
@@ -73,6 +75,7 @@ class Marks(BaseModel):
     dead_lettered: int | None = None
     # Components the harness could not see, with why: never counted as 0.
     not_measured: dict[str, str] = Field(default_factory=dict)
+    rtt_measured: dict[str, float] | None = None  # network: a round trip through the proxy, ms
 
 
 class CellRecord(JsonFile):
@@ -123,6 +126,7 @@ class RunRecord(JsonFile):
     wall_s: float | None = None  # None: the run did not finish
     ledger: dict[str, object] = Field(default_factory=dict)  # every fairness setting as used
     environment: dict[str, object] = Field(default_factory=dict)  # versions, CPUs, host
+    not_run: dict[str, str] = Field(default_factory=dict)  # faults left out here, with why
 
     @classmethod
     def load(cls, directory: Path) -> "RunRecord":
@@ -143,6 +147,12 @@ def write_rows(path: Path, header: Sequence[str], rows: Iterable[Sequence[object
         w = csv.writer(f)
         w.writerow(header)
         w.writerows(rows)
+
+
+def read_posts(cell_dir: Path) -> list[dict[str, str]]:
+    """Every POST of the cell's Locust processes, in send order."""
+    rows = [r for p in sorted(cell_dir.glob(f"{POSTS_PREFIX}.*.csv")) for r in read_rows(p)]
+    return sorted(rows, key=lambda r: float(r["t"]))
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:

@@ -91,6 +91,17 @@ class FaultFigures(BaseModel):
     dead_lettered: int  # messages in the backend's dead-letter queue afterwards
     left_in_queue: int  # messages still queued after the drain
     consuming_after: bool  # a worker consumed from the queue at the end
+    # While the fault lasted (its strike to its end), from Locust's log of every POST and
+    # the jobs table; None where the cell has no such log.
+    lasted_s: float | None = None  # from the strike to the fault's end (its recovery's start)
+    refused_during: int | None = None  # POSTs answered 503
+    first_refusal_s: float | None = None  # from the strike to the first 503
+    post_p50_during_ms: float | None = None
+    post_p99_during_ms: float | None = None
+    post_max_during_ms: float | None = None
+    flowing_during: int | None = None  # jobs that finished while it lasted
+    deadline_failed: int = 0  # rows failed because their attempts ran out at the deadline
+    cut_at_s: float | None = None  # median length of those rows' last attempt
 
 
 class LoopLag(BaseModel):
@@ -113,6 +124,8 @@ class CellResult(BaseModel):
     prefetch: int  # messages reserved per worker process
     purpose: str = "main"  # bench.spec.models.Purpose
     bare: bool = False  # calibration drain without the harness's instrumentation
+    rtt_ms: float | None = None  # network cells: the RTT asked of the proxy
+    rtt_measured: dict[str, float] | None = None  # and what a round trip through it took, ms
     window_s: float
     backlog: int | None = None  # drain: jobs prefilled
     discarded: int | None = None  # drain: backlog left unstarted after the window
@@ -169,6 +182,7 @@ class Group(BaseModel):
     load: float
     variant: str
     prefetch: int
+    rtt_ms: float | None = None
     throughput: Interval
     e2e_p50: Interval
     e2e_p99: Interval
@@ -190,9 +204,19 @@ class Comparison(BaseModel):
     load: float
     mode: str  # bench.spec.variants.MODES key
     celery: str  # the Celery variant
+    rtt_ms: float | None = None  # network comparisons: at this RTT
     throughput_ratio: Ratio  # Taskiq / Celery jobs/s
     e2e_p50_ratio: Ratio  # Taskiq / Celery
     worker_cpu_ratio: Ratio  # Taskiq / Celery worker CPU per job
+
+
+class DistanceEffect(BaseModel):
+    """One variant's drain at an RTT against its own 0 ms control, paired by repetition."""
+
+    scenario: str
+    variant: str
+    rtt_ms: float
+    ratio: Ratio  # throughput at rtt_ms / throughput at 0 ms
 
 
 class Calibration(BaseModel):
@@ -215,8 +239,10 @@ class Summary(JsonFile):
     wall_s: float
     ledger: dict[str, object]  # every fairness setting as used
     environment: dict[str, object]  # versions, CPU count, host
+    not_run: dict[str, str] = Field(default_factory=dict)  # faults left out, with why
     cells: list[CellResult]
     jobcosts: list[JobCost] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)
     comparisons: list[Comparison] = Field(default_factory=list)
     calibration: list[Calibration] = Field(default_factory=list)
+    distance: list[DistanceEffect] = Field(default_factory=list)

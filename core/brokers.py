@@ -108,6 +108,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         # A task that raises is rejected (dead-lettered), not acked as if handled.
         "task_acks_on_failure_or_timeout": False,
+        # The job's own deadlines (core.lifecycle) end every delivery within its budget;
+        # Celery's limits sit past it, so they only ever stop a child stuck outside the
+        # coroutine (prefork; the threads pool enforces none, the deadlines still hold).
+        "task_soft_time_limit": settings.delivery_budget_s + 15,
+        "task_time_limit": settings.delivery_budget_s + 30,
         # Prefork: one task per child process (a threads worker passes its own).
         "worker_prefetch_multiplier": settings.celery_prefetch_multiplier(),
         "worker_concurrency": settings.worker_processes,

@@ -21,7 +21,14 @@ def make_engine(
     harness) can tell the API's connections from the workers'. Workers' pools skip the
     pre-ping (a round trip per checkout): the lifecycle retries a dropped connection,
     and the first disconnect error recycles the whole pool."""
-    connect_args = {"server_settings": {"application_name": role}}
+    server: dict[str, str] = {"application_name": role}
+    connect_args: dict[str, object] = {"server_settings": server}
+    if role == WORKER_ROLE:
+        # A statement of a job cannot outlive the longest deadline (Postgres cancels it), nor
+        # can any wait for the server's answer (asyncpg gives up): a database that stops
+        # answering without closing its sockets frees the worker's slot all the same.
+        server["statement_timeout"] = str(round(settings.max_deadline_s * 1000))
+        connect_args["command_timeout"] = settings.max_deadline_s + 5
     if null_pool:
         return create_async_engine(
             settings.database_url, poolclass=NullPool, connect_args=connect_args

@@ -109,12 +109,12 @@ async def count_duplicate(session: AsyncSession, job_id: UUID) -> None:
     await session.commit()
 
 
-def backoff(settings: Settings, attempt: int) -> float:
-    return float(min(settings.retry_backoff_s * 2 ** (attempt - 1), settings.retry_backoff_max_s))
-
-
 def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def overrun(deadline: float) -> str:
+    return f"deadline exceeded: the attempt was cut at {deadline:g} s (JOB_DEADLINES_S)"
 
 
 class DatabaseUnavailable(Exception):
@@ -127,7 +127,8 @@ async def _write(session: AsyncSession, settings: Settings, op: Callable[[], Awa
     (Workers' pools skip the pre-ping: a dead connection is found here, and replaced.)"""
     for n in range(1, settings.db_retry_attempts + 1):
         try:
-            return await op()
+            async with asyncio.timeout(settings.db_write_timeout_s):
+                return await op()
         except Exception as exc:
             if not is_transient(exc):
                 raise
@@ -136,7 +137,7 @@ async def _write(session: AsyncSession, settings: Settings, op: Callable[[], Awa
             if n == settings.db_retry_attempts:
                 raise DatabaseUnavailable(describe(exc)) from exc
             log.warning("database write failed (%s); retry %d", describe(exc), n)
-            await asyncio.sleep(backoff(settings, n))
+            await asyncio.sleep(settings.backoff(n))
     raise AssertionError("unreachable")
 
 
@@ -172,11 +173,16 @@ async def execute(
             return await fail(f"message for task {task} but the job is a {started.task}")
         if started.attempts > settings.retry_max_attempts:
             return await fail(f"gave up after {started.attempts - 1} attempts")
+        deadline = settings.deadline_for(task)
+        # The attempt's deadline, on its awaits: a job blocked on a lock, a database that
+        # stops answering or a service that never replies is cut here and its slot freed.
+        cut = asyncio.timeout(deadline)
         try:
             payload = spec.payload.model_validate(started.payload)
-            result = await spec.run(JobContext(uid, session, http, settings.stub_url), payload)
-            for hook in BEFORE_DONE:
-                await hook(session)
+            async with cut:
+                result = await spec.run(JobContext(uid, session, http, settings.stub_url), payload)
+                for hook in BEFORE_DONE:
+                    await hook(session)
             if not await finish(session, uid, JobStatus.done, result=result):
                 await session.rollback()
                 return await duplicate()
@@ -191,7 +197,8 @@ async def execute(
             if not is_transient(exc):
                 log.exception("job %s failed permanently", job_id)
                 return await fail(describe(exc))
+            why = overrun(deadline) if cut.expired() else describe(exc)
             if started.attempts >= settings.retry_max_attempts:
-                return await fail(f"after {started.attempts} attempts: {describe(exc)}")
-            log.warning("job %s attempt %d: %s; retrying", job_id, started.attempts, describe(exc))
-            await asyncio.sleep(backoff(settings, started.attempts))
+                return await fail(f"after {started.attempts} attempts: {why}")
+            log.warning("job %s attempt %d: %s; retrying", job_id, started.attempts, why)
+            await asyncio.sleep(settings.backoff(started.attempts))

@@ -1,11 +1,22 @@
 """One settings object for every process (API, both workers, stub, harness)."""
 
+import ipaddress
 from functools import lru_cache
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from core.contract import Backend
+from core.contract import Backend, TaskName
+
+# How long one attempt of a job may run before it is cut (its awaits cancelled) and counted
+# as a failed attempt; JOB_DEADLINES_S='{"fetch_rates": 20}' overrides any of them.
+DEFAULT_DEADLINES_S: dict[str, float] = {
+    TaskName.price_order.value: 30.0,
+    TaskName.sales_report.value: 60.0,
+    TaskName.fetch_rates.value: 30.0,
+    TaskName.render_invoice.value: 60.0,
+}
+OTHER_DEADLINE_S = 60.0  # a task not named above (the benchmark's probes)
 
 
 class Settings(BaseSettings):
@@ -52,6 +63,13 @@ class Settings(BaseSettings):
     retry_backoff_s: float = Field(0.2, ge=0, le=30)
     retry_backoff_max_s: float = Field(2.0, ge=0, le=60)
     http_timeout_s: float = Field(10.0, gt=0, le=120)
+    # Deadlines: per task, merged over DEFAULT_DEADLINES_S. Every attempt of a job and the
+    # whole delivery (attempts and backoffs) must end well within RabbitMQ's consumer
+    # timeout, or the broker closes the channel on a worker still working.
+    job_deadlines_s: dict[str, float] = Field(default_factory=dict)
+    broker_consumer_timeout_s: float = Field(1800.0, gt=0)  # RabbitMQ's consumer_timeout
+    # A lifecycle write (running, done, failed) that takes longer is cut and retried.
+    db_write_timeout_s: float = Field(10.0, gt=0, le=300)
     # Lifecycle writes (running/done/failed) survive a dropped DB connection this many
     # tries (same backoff) before the worker hands the message back to the broker.
     db_retry_attempts: int = Field(6, ge=1, le=20)
@@ -70,6 +88,14 @@ class Settings(BaseSettings):
     # again; dead-lettered jobs are marked failed. Every `recovery_interval_s`.
     recovery_interval_s: float = Field(5.0, gt=0, le=3600)
     outbox_grace_s: float = Field(30.0, gt=0, le=86_400)
+    # A row still `running` this long past its attempt's deadline has no delivery left to
+    # end it (a worker died and nothing redelivered it): the recovery marks it failed.
+    running_grace_s: float = Field(120.0, gt=0, le=86_400)
+
+    # Exposure: when API_BIND is not loopback, every route but /health needs
+    # `Authorization: Bearer <API_TOKEN>` (and the API refuses to start without a token).
+    api_bind: str = "127.0.0.1"
+    api_token: str | None = Field(None, min_length=16)
 
     # Test and benchmark hooks (core/test_hooks.py); 0 in any real deployment.
     test_hold_ms: int = Field(0, ge=0, le=10_000)  # workers: hold each job's transaction
@@ -77,11 +103,65 @@ class Settings(BaseSettings):
     test_stub_status: int | None = Field(None, ge=500, le=599)  # stub: fail every call
 
     @model_validator(mode="after")
-    def grace_outlasts_a_publish(self) -> "Settings":
+    def bounds_agree(self) -> "Settings":
         # A live API process may still be publishing a row for up to 2 x publish_timeout_s.
         if self.outbox_grace_s <= 2 * self.publish_timeout_s:
             raise ValueError("OUTBOX_GRACE_S must be more than 2 x PUBLISH_TIMEOUT_S")
+        bad = {t: s for t, s in self.deadlines_s.items() if not s > 0}
+        if bad:
+            raise ValueError(f"JOB_DEADLINES_S must be positive seconds, not {bad}")
+        if self.delivery_budget_s >= self.broker_consumer_timeout_s:
+            raise ValueError(
+                f"a delivery may take {self.delivery_budget_s:.0f} s ({self.retry_max_attempts} "
+                f"attempts of up to {self.max_deadline_s:g} s, and backoffs), not under "
+                f"BROKER_CONSUMER_TIMEOUT_S ({self.broker_consumer_timeout_s:g} s): lower "
+                "JOB_DEADLINES_S or RETRY_MAX_ATTEMPTS, or raise RabbitMQ's consumer_timeout"
+            )
+        if self.running_grace_s <= self.db_write_budget_s:
+            raise ValueError(
+                f"RUNNING_GRACE_S must exceed the {self.db_write_budget_s:.0f} s a lifecycle "
+                "write may retry for (DB_RETRY_ATTEMPTS x (DB_WRITE_TIMEOUT_S + backoff))"
+            )
+        if not self.api_token and not _loopback(self.api_bind):
+            raise ValueError(
+                f"API_BIND={self.api_bind} exposes the API: set API_TOKEN (16+ characters) "
+                "in .env, or bind it to 127.0.0.1"
+            )
         return self
+
+    @property
+    def deadlines_s(self) -> dict[str, float]:
+        return {**DEFAULT_DEADLINES_S, **self.job_deadlines_s}
+
+    def deadline_for(self, task: str) -> float:
+        return self.deadlines_s.get(task, OTHER_DEADLINE_S)
+
+    @property
+    def max_deadline_s(self) -> float:
+        return max([*self.deadlines_s.values(), OTHER_DEADLINE_S])
+
+    def backoff(self, attempt: int) -> float:
+        """The pause after failed attempt `attempt` (1, 2, ...): doubling, capped."""
+        return float(min(self.retry_backoff_s * 2 ** (attempt - 1), self.retry_backoff_max_s))
+
+    def _backoffs(self, attempts: int) -> float:
+        return sum(self.backoff(n) for n in range(1, attempts))
+
+    @property
+    def db_write_budget_s(self) -> float:
+        """How long a lifecycle write may keep retrying before the message is handed back."""
+        return self.db_retry_attempts * self.db_write_timeout_s + self._backoffs(
+            self.db_retry_attempts
+        )
+
+    @property
+    def delivery_budget_s(self) -> float:
+        """The longest one delivery may run: every attempt to its deadline, with backoffs,
+        and its lifecycle writes."""
+        attempts = self.retry_max_attempts
+        return (
+            attempts * self.max_deadline_s + self._backoffs(attempts) + 2 * self.db_write_budget_s
+        )
 
     @property
     def prefetch(self) -> int:
@@ -100,6 +180,27 @@ class Settings(BaseSettings):
                 return self.taskiq_queue
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def refused(exc: ValidationError) -> str:
+    """A settings error in one line naming the setting and the fix."""
+    parts = []
+    for e in exc.errors():
+        where = ".".join(str(p) for p in e["loc"]).upper()
+        message = str(e["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "error: bad settings: " + "; ".join(parts)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings; a bad one stops it with one line (no traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SystemExit(refused(exc)) from None

@@ -356,6 +356,7 @@ def test_profiles(services: dict[str, Service]) -> None:
 def test_app_services_share_the_env(services: dict[str, Service]) -> None:
     shared = {"DATABASE_URL", "AMQP_URL", "STUB_URL"}
     extra = {
+        "api": {"API_BIND"},
         "worker-taskiq": {"TASKIQ_METRICS_PORT", "TASKIQ_METRICS_ADDR"},
         "bench": {"BENCH_DATABASE_URL", "RABBITMQ_MANAGEMENT_URL", "BENCH_PROFILE"},
         "test": {"TEST_DATABASE_URL", "RABBITMQ_MANAGEMENT_URL"},

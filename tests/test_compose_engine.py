@@ -190,3 +190,14 @@ def drain(fd: int, into: list[bytes]) -> None:
     with contextlib.suppress(OSError):
         while chunk := os.read(fd, 65536):
             into.append(chunk)
+
+
+def test_an_exposed_api_without_a_token_does_not_start(tmp_path: Path) -> None:
+    with compose.project(tmp_path, API_BIND="0.0.0.0") as p:
+        cmd = p.cmd("up", "-d", "--wait", "api")
+        done = subprocess.run(cmd, cwd=compose.ROOT, env=compose.clean_env(),
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        assert done.returncode != 0  # the API exits: `up --wait` fails
+        logs = p.run("logs", "--no-color", "api", check=False)
+        assert "API_BIND=0.0.0.0 exposes the API: set API_TOKEN" in logs, logs[-2000:]
+        assert "Traceback" not in logs

@@ -44,8 +44,15 @@ class LoopThread:
         self.resources = self.run(open_resources())
 
     def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
-        """Run `coro` on the loop; block this (task) thread until it is done."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        """Run `coro` on the loop; block this (task) thread until it is done. If the wait
+        itself ends (Celery's soft time limit raises here), the coroutine is cancelled too:
+        no job goes on running on the loop with nobody waiting for it."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
 
     def close(self) -> None:
         self.run(close_resources(self.resources))

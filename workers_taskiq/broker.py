@@ -5,6 +5,9 @@ from tasks through TaskiqDepends (see deps.py); they are disposed on shutdown.
 """
 
 import asyncio
+import multiprocessing
+import os
+import signal
 
 import httpx
 from taskiq import TaskiqEvents, TaskiqState
@@ -17,7 +20,14 @@ from core.settings import get_settings
 from core.taskiq_broker import taskiq_broker_kwargs
 from workers_taskiq.handback import HandBackBroker, HandBackMiddleware
 
-settings = get_settings()
+try:
+    settings = get_settings()
+except SystemExit:
+    # Taskiq's manager restarts a worker process that exits, forever: settings that can
+    # never be right stop the manager too (it shuts down on SIGTERM).
+    if multiprocessing.parent_process() is not None:
+        os.kill(os.getppid(), signal.SIGTERM)
+    raise
 broker = HandBackBroker(**taskiq_broker_kwargs(settings)).with_middlewares(HandBackMiddleware())
 if settings.taskiq_metrics_port:  # GET /metrics; one server for all of a worker's processes
     broker.add_middlewares(

@@ -10,6 +10,7 @@ in RabbitMQ, whose quorum delivery limit bounds the returns and dead-letters it.
 
 import logging
 from collections.abc import AsyncGenerator
+from contextvars import ContextVar
 from enum import Enum
 from functools import partial
 from typing import Any
@@ -28,12 +29,13 @@ class Verdict(Enum):
     reject = "reject"
 
 
-class HandBackBroker(AioPikaBroker):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # task id -> how to settle its message; set by HandBackMiddleware on error.
-        self.verdicts: dict[str, Verdict] = {}
+# How to settle the delivery being handled, set by HandBackMiddleware on error. Taskiq runs
+# each delivery (parse, task, middlewares, ack) in an asyncio task of its own, so this is
+# per delivery: two deliveries of one job in flight at once cannot take each other's.
+VERDICT: ContextVar[Verdict | None] = ContextVar("handback_verdict", default=None)
 
+
+class HandBackBroker(AioPikaBroker):
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         async for message in super().listen():
             incoming = getattr(message.ack, "__self__", None)  # taskiq passes message.ack
@@ -42,8 +44,7 @@ class HandBackBroker(AioPikaBroker):
             yield AckableMessage(data=message.data, ack=partial(self.settle, incoming))
 
     async def settle(self, incoming: AbstractIncomingMessage) -> None:
-        task_id = str((incoming.headers or {}).get("task_id", ""))
-        verdict = self.verdicts.pop(task_id, None)
+        verdict = VERDICT.get()
         if verdict is Verdict.hand_back:
             await incoming.nack(requeue=True)
         elif verdict is Verdict.reject:
@@ -56,9 +57,8 @@ class HandBackMiddleware(TaskiqMiddleware):
     async def on_error(
         self, message: TaskiqMessage, result: TaskiqResult[Any], exception: BaseException
     ) -> None:
-        assert isinstance(self.broker, HandBackBroker)
         if isinstance(exception, DatabaseUnavailable):
             log.warning("job %s: database unavailable; handing the message back", message.task_id)
-            self.broker.verdicts[message.task_id] = Verdict.hand_back
+            VERDICT.set(Verdict.hand_back)
         else:
-            self.broker.verdicts[message.task_id] = Verdict.reject
+            VERDICT.set(Verdict.reject)

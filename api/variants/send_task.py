@@ -31,6 +31,9 @@ class SendTaskPublisher:
     async def start(self) -> None:
         """kombu connects on the first publish."""
 
+    def blocked(self) -> bool:
+        return False  # kombu's connection.blocked is not tracked: this variant waits it out
+
     def _send_all(self, jobs: Sequence[Outgoing]) -> dict[UUID, str]:
         with self.app.producer_or_acquire() as producer:
             for n, job in enumerate(jobs):

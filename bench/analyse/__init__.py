@@ -42,11 +42,13 @@ def summarise(run_dir: Path) -> Summary:
         wall_s=run.wall_s or 0.0,
         ledger={**run.ledger, "message_body_bytes": message_sizes(cells)},
         environment=run.environment,
+        not_run=run.not_run,
         cells=cells,
         jobcosts=[j for c in found if isinstance(c, list) for j in c],
         groups=grouping.groups(cells),
         comparisons=grouping.comparisons(cells),
         calibration=grouping.calibration(cells),
+        distance=grouping.distance(cells),
     )
     summary.dump(run_dir)
     return summary

@@ -187,6 +187,7 @@ def result(data: CellData, window: Window, fault: FaultFigures | None = None) ->
         cell_id=record.cell_id, variant=cell.variant, backend=str(cell.backend),
         scenario=cell.scenario, model=cell.model, load=cell.load, rep=cell.rep,
         prefetch=record.prefetch, purpose=cell.purpose, bare=cell.bare,
+        rtt_ms=cell.rtt_ms, rtt_measured=marks.rtt_measured,
         window_s=round(window.seconds, 3), backlog=marks.backlog, discarded=marks.discarded,
         accepted=len(jobs),
         completed=sum(1 for j in data.done if window.start <= float(j["finished"]) < window.end),

@@ -1,10 +1,39 @@
 """A fault cell: the steady load's window, and what the fault did: when it struck, how
 long until a job started after it finished, what was refused, dead-lettered or left."""
 
+import statistics
+
+from bench import stats
 from bench.analyse import load
 from bench.analyse.cell import CellData, result
+from bench.raw import read_posts
 from bench.summary import CellResult, FaultFigures
 from core.contract import JobStatus
+
+DEADLINE_FAILED = "deadline exceeded"  # core.lifecycle.overrun
+
+
+def during(data: CellData, start: float, end: float) -> dict[str, object]:
+    """What the fault did while it lasted: the API's refusals and latency, jobs still done."""
+    posts = [p for p in read_posts(data.dir) if start <= float(p["t"]) <= end]
+    refused = [float(p["t"]) for p in posts if p["status"] == "503"]
+    latency = [float(p["latency_ms"]) for p in posts]
+    finished = [float(j["finished"]) for j in data.done]
+    return {
+        "refused_during": len(refused) if posts else None,
+        "first_refusal_s": round(min(refused) - start, 3) if refused else None,
+        "post_p50_during_ms": stats.percentile(latency, 50),
+        "post_p99_during_ms": stats.percentile(latency, 99),
+        "post_max_during_ms": max(latency, default=None),
+        "flowing_during": sum(1 for t in finished if start <= t <= end),
+    }
+
+
+def deadline_cuts(data: CellData) -> tuple[int, float | None]:
+    """Rows failed at their deadline, and how long their last attempt ran."""
+    cut = [j for j in data.jobs if DEADLINE_FAILED in (j["error"] or "")]
+    lengths = [float(j["finished"]) - float(j["started"]) for j in cut if j["started"]]
+    return len(cut), (round(statistics.median(lengths), 3) if lengths else None)
 
 
 def figures(data: CellData) -> FaultFigures:
@@ -19,6 +48,8 @@ def figures(data: CellData) -> FaultFigures:
         ]
         recovery = round(min(after) - t_fault, 3) if after else None
     assert record.cell.fault is not None
+    window = during(data, t_fault, t_done) if t_fault is not None and t_done is not None else {}
+    failed_at_deadline, cut_at = deadline_cuts(data)
     return FaultFigures(
         fault=record.cell.fault,
         notes=marks.fault_notes,
@@ -28,6 +59,10 @@ def figures(data: CellData) -> FaultFigures:
         dead_lettered=marks.dead_lettered or 0,
         left_in_queue=marks.left_in_queue or 0,
         consuming_after=(marks.consumers or 0) > 0,
+        lasted_s=round(t_done - t_fault, 2) if t_fault is not None and t_done is not None else None,
+        deadline_failed=failed_at_deadline,
+        cut_at_s=cut_at,
+        **window,
     )
 
 

@@ -7,13 +7,27 @@ from collections.abc import Callable, Iterable
 from bench import stats
 from bench.spec.models import Purpose
 from bench.spec.variants import MODES
-from bench.summary import COST_COMPONENTS, Calibration, CellResult, Comparison, Group, Ratio
+from bench.summary import (
+    COST_COMPONENTS,
+    Calibration,
+    CellResult,
+    Comparison,
+    DistanceEffect,
+    Group,
+    Ratio,
+)
 
-Key = tuple[str, str, str, float, str, int]  # purpose, scenario, model, load, variant, prefetch
+# purpose, scenario, model, load, variant, prefetch, RTT (network cells; else None)
+Key = tuple[str, str, str, float, str, int, float | None]
 
 
 def _key(c: CellResult) -> Key:
-    return (c.purpose, c.scenario, c.model, c.load, c.variant, c.prefetch)
+    return (c.purpose, c.scenario, c.model, c.load, c.variant, c.prefetch, c.rtt_ms)
+
+
+def _order(item: tuple[Key, list[CellResult]]) -> tuple[object, ...]:
+    key = item[0]
+    return (*key[:6], -1.0 if key[6] is None else key[6])
 
 
 def _by_key(cells: Iterable[CellResult]) -> dict[Key, list[CellResult]]:
@@ -26,7 +40,8 @@ def _by_key(cells: Iterable[CellResult]) -> dict[Key, list[CellResult]]:
 
 def groups(cells: list[CellResult]) -> list[Group]:
     out = []
-    for (purpose, scenario, model, load, variant, prefetch), reps in sorted(_by_key(cells).items()):
+    for key, reps in sorted(_by_key(cells).items(), key=_order):
+        purpose, scenario, model, load, variant, prefetch, rtt = key
         valid = [c for c in reps if c.valid]
         cost = {
             k: stats.median_interval([c.cpu_ms_per_job[k] for c in valid if k in c.cpu_ms_per_job])
@@ -41,6 +56,7 @@ def groups(cells: list[CellResult]) -> list[Group]:
                 load=load,
                 variant=variant,
                 prefetch=prefetch,
+                rtt_ms=rtt,
                 throughput=stats.median_interval([c.throughput for c in valid]),
                 e2e_p50=stats.median_interval(
                     [c.e2e_ms.p50 for c in valid if c.e2e_ms.p50 is not None]
@@ -74,11 +90,12 @@ def _paired(
 def comparisons(cells: list[CellResult]) -> list[Comparison]:
     by = _by_key(cells)
     out = []
-    for (purpose, scenario, model, load, variant, prefetch), taskiq in sorted(by.items()):
-        if variant != "taskiq" or purpose != Purpose.main:
+    for key, taskiq in sorted(by.items(), key=_order):
+        purpose, scenario, model, load, variant, prefetch, rtt = key
+        if variant != "taskiq" or purpose not in (Purpose.main, Purpose.network):
             continue
         for mode in MODES:
-            celery = by.get((purpose, scenario, model, load, mode.celery, prefetch))
+            celery = by.get((purpose, scenario, model, load, mode.celery, prefetch, rtt))
             if not celery:
                 continue
             out.append(
@@ -88,6 +105,7 @@ def comparisons(cells: list[CellResult]) -> list[Comparison]:
                     load=load,
                     mode=mode.key,
                     celery=mode.celery,
+                    rtt_ms=rtt,
                     throughput_ratio=_paired(celery, taskiq, lambda c: c.throughput),
                     e2e_p50_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p50),
                     worker_cpu_ratio=_paired(
@@ -116,4 +134,20 @@ def calibration(cells: list[CellResult]) -> list[Calibration]:
                 ratio=stats.paired_ratio([a for a, _ in pairs], [b for _, b in pairs]),
             )
         )
+    return out
+
+
+def distance(cells: list[CellResult]) -> list[DistanceEffect]:
+    """Each variant's network drains against its own 0 ms control, paired by repetition."""
+    by = _by_key(c for c in cells if c.purpose == Purpose.network)
+    out = []
+    for key, at in sorted(by.items(), key=_order):
+        rtt = key[6]
+        control = by.get((*key[:6], 0.0))
+        if rtt is None or rtt == 0.0 or not control:
+            continue
+        out.append(
+            DistanceEffect(scenario=key[1], variant=key[4], rtt_ms=rtt,
+                           ratio=_paired(control, at, lambda c: c.throughput))
+        )  # fmt: skip
     return out

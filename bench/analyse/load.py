@@ -3,6 +3,7 @@ warm-up). With no worker (enqueue) the figure is the rate the API accepted; an o
 that accepted under 95% of its offered rate is not a worker result."""
 
 from bench.analyse.cell import CellData, Window
+from bench.spec.models import Model
 
 OPEN_KEPT = 0.95
 
@@ -19,11 +20,13 @@ def window(data: CellData) -> Window:
     producer = record.cell.model.producer
     flags = []
     offered = record.offered
-    if offered and accepted_rate is not None and accepted_rate < OPEN_KEPT * offered:
+    # A fault cell's load is the steady traffic a fault strikes: 503s are what it measures.
+    limited = record.cell.model is not Model.fault
+    if limited and offered and accepted_rate is not None and accepted_rate < OPEN_KEPT * offered:
         # Under an enqueue-rate load the API's limit is the figure; elsewhere it is not a
         # worker result.
         who = "API at its limit" if producer else "generator- or API-limited"
-        flags.append(f"{who}: {accepted_rate:.0f} of {offered:g} jobs/s offered were accepted")
+        flags.append(f"{who}: {accepted_rate:.1f} of {offered:g} jobs/s offered were accepted")
     throughput = (accepted_rate or 0.0) if producer else completed / seconds if seconds > 0 else 0.0
     return Window(
         start=start,

@@ -17,6 +17,7 @@ from bench.report.answer import answer_blocks
 from bench.report.blocks import Block, Heading, Para, to_markdown
 from bench.report.console import renderables
 from bench.report.details import chart_blocks, flagged_blocks, key_value, locust_blocks
+from bench.report.distance import distance_blocks
 from bench.report.faults import fault_blocks
 from bench.report.format import duration
 from bench.report.html import to_html
@@ -56,6 +57,7 @@ def blocks(summary: Summary, command: str | None = None) -> list[Block]:
     return [
         *head,
         *answer_blocks(run),
+        *distance_blocks(summary),
         *why_blocks(run),
         *producer_blocks(summary),
         Heading(2, "Details"),

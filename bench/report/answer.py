@@ -21,7 +21,7 @@ def throughput_verdict(c: Comparison) -> str:
 def headline(run: Run) -> list[str]:
     lines = []
     for mode in run.modes:
-        comps = [c for c in run.s.comparisons if c.mode == mode.key]
+        comps = [c for c in run.main_comparisons if c.mode == mode.key]
         said = Counter(throughput_verdict(c) for c in comps)
         none = sum(n for word, n in said.items() if word.startswith("no verdict"))
         lines.append(
@@ -60,7 +60,7 @@ def answer_blocks(run: Run) -> list[Block]:
                 )
             )
         rows.append(row)
-    n = sorted({c.throughput_ratio.n for c in run.s.comparisons})
+    n = sorted({c.throughput_ratio.n for c in run.main_comparisons})
     method = (
         "Throughput from the jobs table (completions in each cell's measured window). Per "
         "variant: median over repetitions [order-statistic interval; its coverage is in the "

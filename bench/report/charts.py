@@ -186,3 +186,34 @@ def timeline_chart(cells: Sequence[CellResult], title: str) -> str:
         bottom.set_ylabel("queue depth (ready messages)")
         bottom.set_xlabel("time since load start (s)")
         return _svg(fig)
+
+
+@dataclass(frozen=True)
+class DistanceLine:
+    label: str
+    mode: str
+    points: list[tuple[float, Ratio]]  # RTT ms, Taskiq / Celery
+
+
+def distance_chart(lines: Sequence[DistanceLine], title: str) -> str:
+    """Taskiq / Celery against the RTT, one line per scenario and mode, one panel per mode,
+    whiskers the ratio's interval; 1.0 marked."""
+    modes = list(dict.fromkeys(line.mode for line in lines))
+    with _figure(7.5, 3.4) as fig:
+        axes = fig.subplots(1, max(1, len(modes)), sharey=True, squeeze=False)[0]
+        for ax, mode in zip(axes, modes, strict=False):
+            for n, line in enumerate(x for x in lines if x.mode == mode and x.points):
+                xs = [rtt + 0.03 * n for rtt, _ in line.points]  # apart, so whiskers show
+                ys = [r.point or math.nan for _, r in line.points]
+                lo = [max(0.0, (r.point or 0) - (r.lo or r.point or 0)) for _, r in line.points]
+                hi = [max(0.0, (r.hi or r.point or 0) - (r.point or 0)) for _, r in line.points]
+                ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", ms=3, capsize=2, lw=1,
+                            label=line.label.split(" (")[0])  # fmt: skip
+            ax.axhline(1.0, color="#222222", lw=1)
+            ax.set_yscale("log")
+            ax.set_xlabel("RTT between workers and services (ms)")
+            ax.set_title(mode, fontsize=9)
+        axes[0].set_ylabel("Taskiq / Celery jobs/s (log)")
+        axes[-1].legend(fontsize=7, loc="upper left")
+        fig.suptitle(title, fontsize=9)
+        return _svg(fig)

@@ -1,7 +1,7 @@
 """The "Delivery under faults" section: what each fault did to each backend."""
 
 from bench.report.blocks import Block, Bullets, Heading, Para, Table
-from bench.report.format import DASH
+from bench.report.format import DASH, num
 from bench.spec.variants import order_key
 from bench.summary import CellResult, Summary
 
@@ -22,6 +22,19 @@ HEADERS = [
     "left in queue",
     "worker up after",
     "what happened",
+]
+DURING = [
+    "fault",
+    "variant",
+    "lasted s",
+    "503s while it lasted",
+    "first 503 after s",
+    "POST p50 ms",
+    "POST p99 ms",
+    "POST max ms",
+    "jobs done while it lasted",
+    "failed at their deadline",
+    "cut at s",
 ]
 # Settings that decide delivery, quoted from the ledger next to the table.
 DELIVERY_KEYS = ("queues", "acknowledgement", "retry_policy", "prefetch_per_process")
@@ -73,6 +86,24 @@ def row(c: CellResult) -> list[str]:
     ]
 
 
+def while_it_lasted(c: CellResult) -> list[str]:
+    f = c.fault
+    assert f is not None
+    return [
+        f.fault,
+        c.variant,
+        num(f.lasted_s),
+        "n/a" if f.refused_during is None else str(f.refused_during),
+        num(f.first_refusal_s),
+        num(f.post_p50_during_ms),
+        num(f.post_p99_during_ms),
+        num(f.post_max_during_ms),
+        "n/a" if f.flowing_during is None else str(f.flowing_during),
+        str(f.deadline_failed),
+        num(f.cut_at_s),
+    ]
+
+
 def not_counted(cells: list[CellResult]) -> list[list[str]]:
     """Fault cells whose fault did not strike (or whose figures cannot be trusted), with why."""
     return [
@@ -85,8 +116,11 @@ def not_counted(cells: list[CellResult]) -> list[list[str]]:
 def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
     """The section; `brief` (the console): the tables only, without the notes column."""
     every = fault_cells(summary)
+    not_run = [f"{fault}: {why}" for fault, why in sorted(summary.not_run.items())]
     if not every:
-        return []
+        if not not_run:
+            return []
+        return [Heading(2, "Delivery under faults"), Para(NOT_RUN), Bullets(not_run)]
     cells = [c for c in every if c.valid]
     lost = sum(c.lost for c in cells)
     skipped = not_counted(every)
@@ -101,7 +135,17 @@ def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Delivery under faults")]
     if not brief:
         blocks.append(Para(EXPLAINED))
-    blocks += [Para(counted), Table(headers, rows, empty="No fault cell counts.")]
+    blocks += [
+        Para(counted),
+        Table(headers, rows, empty="No fault cell counts."),
+        Para(
+            "While each fault lasted (from its strike to its end): the API's answers to the "
+            "POSTs sent then (Locust's log of every POST), the jobs that still finished, and "
+            "the rows that ran out of attempts at their deadline with how long their last "
+            "attempt ran (n/a: the cell kept no POST log)."
+        ),
+        Table(DURING, [while_it_lasted(c) for c in cells], empty="No fault cell counts."),
+    ]
     if skipped:
         blocks += [
             Heading(3, "Fault cells that do not count"),
@@ -111,6 +155,8 @@ def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
             ),
             Table(["cell", "fault", "variant", "why"], skipped),
         ]
+    if not_run:
+        blocks += [Para(NOT_RUN), Bullets(not_run)]
     if brief:
         return blocks
     settings = [f"{k}: {summary.ledger[k]}" for k in DELIVERY_KEYS if k in summary.ledger]
@@ -123,6 +169,9 @@ def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
     ]
 
 
+NOT_RUN = (
+    "Faults of the profile not run here (their tools are not on this machine), so not measured:"
+)
 EXPLAINED = (
     "Each fault strikes a third of the way into a steady open-model load of fault_mix "
     "(price_order and fetch_rates, each holding its transaction 200 ms before 'done' "

@@ -18,8 +18,11 @@ class Run:
             for g in summary.groups
             if g.purpose == Purpose.main
         }
-        self.comparisons = {(c.scenario, c.model, c.load, c.mode): c for c in summary.comparisons}
-        self.modes = [m for m in MODES if any(c.mode == m.key for c in summary.comparisons)]
+        self.main_comparisons = main_comparisons = [
+            c for c in summary.comparisons if c.rtt_ms is None
+        ]
+        self.comparisons = {(c.scenario, c.model, c.load, c.mode): c for c in main_comparisons}
+        self.modes = [m for m in MODES if any(c.mode == m.key for c in main_comparisons)]
 
     def loads(self) -> list[Key]:
         """(scenario, model, load) of the main cells: scenarios as run, then drain, closed, ..."""

@@ -1,11 +1,18 @@
 """The command lines of every process the harness starts. Workers run the command users
 deploy (bench.spec.variants.deploy_command, which the Makefile and compose are checked
 against) with the benchmark's changes, and only these (tests/bench/test_commands.py):
-both libraries log at WARNING; Celery sends no task events and skips the start-up
-handshake and gossip with other workers (mingle, gossip: a second per start, nothing per
-task); the threads pool's prefetch multiplier reserves WORKER_PREFETCH per process, like
-Taskiq's qos; and the benchmark's module is loaded (the two probe tasks and the fault hooks:
-workers_celery/benchmark.py, workers_taskiq/benchmark.py)."""
+- both libraries log at WARNING;
+- Celery sends no events at all: no task events and no worker heartbeats (each is a
+  publish, and RabbitMQ blocks a connection that publishes during an alarm, which stops a
+  worker waiting on its heartbeat), and skips the start-up handshake and gossip with other
+  workers (mingle, gossip: a second per start, nothing per task);
+- the threads pool's prefetch multiplier reserves WORKER_PREFETCH per process, like Taskiq's
+  qos;
+- the benchmark's module is loaded (the two probe tasks and the fault hooks:
+  workers_celery/benchmark.py, workers_taskiq/benchmark.py);
+- Celery's node names are the benchmark's own (`bench...@host`): a node name owns its
+  remote-control queue on the broker, so a test or a deployment's worker on the same
+  RabbitMQ must not share it."""
 
 import sys
 from collections.abc import Sequence
@@ -17,7 +24,7 @@ from core.contract import Backend
 PY = sys.executable
 CELERY_BENCH = "workers_celery.benchmark"
 TASKIQ_BENCH = "workers_taskiq.benchmark"
-LEAN_CELERY = ("--without-mingle", "--without-gossip")
+LEAN_CELERY = ("--without-mingle", "--without-gossip", "--without-heartbeat")
 
 
 def stub(port: int) -> list[str]:
@@ -42,7 +49,7 @@ def worker(variant: Variant, processes: int, slots: int, multiplier: int = 1) ->
     if variant.pool is Pool.threads:
         cmd[cmd.index("--prefetch-multiplier=1")] = f"--prefetch-multiplier={multiplier}"
     else:
-        cmd.append("--pool=prefork")
+        cmd += ["--pool=prefork", "--hostname=bench@%h"]
     # The measured bridges' apps register the probes and hooks themselves.
     include = ["--include", CELERY_BENCH] if variant.app == CELERY_APP else []
     return [*cmd, *LEAN_CELERY, *include]
@@ -55,7 +62,7 @@ def workers(name: str, processes: int, slots: int, multiplier: int) -> list[list
     if variant.pool is not Pool.threads:
         return [worker(variant, processes, slots)]
     one = worker(variant, processes, slots, multiplier)
-    return [[*one, f"--hostname=threads{n}@%h"] for n in range(processes)]
+    return [[*one, f"--hostname=bench-threads{n}@%h"] for n in range(processes)]
 
 
 def jobcost(

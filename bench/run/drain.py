@@ -89,6 +89,8 @@ def run(
     on_phase(f"prefill {backlog}")
     prefill(ctx.services.http, cell, run_id, backlog)
     message = amqp.peek_message(ctx.settings.amqp_url, queue)
+    if cell.rtt_ms is not None and ctx.workers.distance is not None:
+        ctx.workers.distance.at(cell.rtt_ms)  # started and measured before the window opens
     poll = 1.0 if cell.bare else 0.1  # bare: the harness's instrumentation at its minimum
     window = ctx.profile.drain_window_s
     sampler: Sampler | None = None if cell.bare else ctx.sampler(cell, cell_dir)
@@ -96,6 +98,8 @@ def run(
         t_load_start = ctx.db.now()
         on_phase("drain")
         ctx.workers.start(cell)
+        distance = ctx.workers.distance
+        measured = dict(distance.measured) if distance and cell.rtt_ms is not None else None
         first = until(
             lambda: ctx.db.first_finish(run_id), 120, f"a first job of {run_id} done", poll
         )
@@ -124,4 +128,5 @@ def run(
         discarded=discarded,
         message=message,
         not_measured=sampler.not_measured() if sampler else {},
+        rtt_measured=measured,
     )

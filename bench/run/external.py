@@ -5,7 +5,7 @@ Anything else is refused before the run, with the reason."""
 
 import dataclasses
 
-from bench.run import amqp, rabbit
+from bench.run import amqp
 from bench.spec.faults import EXTERNAL as INJECTABLE
 from bench.spec.models import Model
 from bench.spec.profiles import Profile
@@ -51,24 +51,17 @@ def variants_up(settings: Settings) -> list[str]:
     return found
 
 
-def faults_possible(profile: Profile, settings: Settings, asked: bool) -> tuple[str, ...]:
-    """The profile's faults an external run can inject; refuses one asked for by name that
-    it cannot (a profile's own are dropped, and the run says so)."""
+def faults_possible(profile: Profile, asked: bool) -> tuple[str, ...]:
+    """The profile's faults an external run can inject (none that needs the deployment's
+    processes); refuses one asked for by name that it cannot (a profile's own are dropped,
+    and the run says so). Whether its tools are here is checked for every run (cli)."""
     cannot = [f for f in profile.faults if f not in INJECTABLE]
     if cannot and asked:
         raise Refused(
             f"--external cannot inject {', '.join(cannot)}: they kill or restart processes of "
             f"the deployment; it can inject {', '.join(INJECTABLE)}"
         )
-    kept = tuple(f for f in profile.faults if f in INJECTABLE)
-    if "broker-drop" in kept:
-        try:
-            rabbit.how(settings)
-        except (rabbit.Unavailable, OSError) as exc:
-            if asked:
-                raise Refused(f"broker-drop: {exc}") from exc
-            kept = tuple(f for f in kept if f != "broker-drop")
-    return kept
+    return tuple(f for f in profile.faults if f in INJECTABLE)
 
 
 def adapt(
@@ -101,7 +94,7 @@ def adapt(
         profile,
         variants=tuple(variants),
         models=models,
-        faults=faults_possible(profile, settings, asked_faults),
+        faults=faults_possible(profile, asked_faults),
         calibrate=False,
         jobcost=False,
         prefetch_sweep=(),

@@ -16,6 +16,14 @@ class JobsDB:
         url = make_url(database_url).set(drivername="postgresql+psycopg")
         self.engine: Engine = create_engine(url, pool_size=2, pool_pre_ping=True)
 
+    def reachable(self) -> bool:
+        try:
+            with self.engine.connect() as c:
+                c.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
     def now(self) -> float:
         """Postgres's clock (the one that stamps the jobs), as epoch seconds."""
         with self.engine.connect() as c:

@@ -5,11 +5,12 @@ cell waits until every job it accepted has finished."""
 import math
 from pathlib import Path
 
-from bench.raw import LOCUST_STATS, Cell, Marks
+from bench.raw import LOCUST_STATS, POSTS_PREFIX, Cell, Marks
 from bench.run import amqp, commands, faults
 from bench.run.context import Context, Phase
 from bench.run.system import Processes
 from bench.run.wait import within
+from bench.spec.faults import BY_NAME as FAULTS
 from bench.spec.models import Model
 from core.brokers import DeadLetters
 
@@ -37,6 +38,7 @@ def run_locust(
         "BENCH_BACKEND": cell.backend,
         "BENCH_RUN_ID": run_id,
         "BENCH_RATE": str(rate),
+        "BENCH_POSTS": str(cell_dir / POSTS_PREFIX),
     }
     proc = procs.start("locust", cmd, env)
     for n in range(locust_workers):  # distributed: one master, N local worker processes
@@ -76,7 +78,11 @@ def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) 
             on_phase(f"load ({cell.fault or cell.model})")
             marks.t_measure_start = marks.t_load_start + profile.warmup_s
             striker = faults.strike_later(ctx, cell, marks) if cell.fault else None
-            measured = profile.fault_duration_s if cell.fault else profile.duration_s
+            measured = (
+                FAULTS[cell.fault].load_s(profile.fault_duration_s)
+                if cell.fault
+                else profile.duration_s
+            )
             run_locust(
                 ctx.procs, cell, run_id, cell_dir, ctx.target.api_url,
                 profile.warmup_s + measured, ctx.target.locust_workers,

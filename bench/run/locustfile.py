@@ -2,7 +2,8 @@
 gevent); FastHttpUser, so the generator spends little CPU per request.
 
 Settings come from the environment the orchestrator sets: BENCH_SCENARIO,
-BENCH_BACKEND, BENCH_RUN_ID, BENCH_RATE (jobs/s per user, open models).
+BENCH_BACKEND, BENCH_RUN_ID, BENCH_RATE (jobs/s per user, open models), BENCH_POSTS (where
+every POST's send time, latency and status are written at the end), API_TOKEN.
 
 ClosedUser posts a job and waits for it with one long-poll (GET /jobs/{id}?wait=), no
 polling loop; the job's end-to-end time is reported as a custom request type "JOB",
@@ -10,6 +11,7 @@ taken from the server (Postgres clock). OpenUser posts at a fixed rate; EnqueueU
 posts back to back (the enqueue model: the API's rate, no worker running).
 """
 
+import csv
 import os
 import random
 import time
@@ -29,10 +31,22 @@ WAIT_S = 30  # one long-poll per job, well within the API's bound
 # > 0: poll GET /jobs/{id} every this many seconds instead of the long-poll (what clients
 # did before it; kept to measure the difference).
 POLL_S = float(os.environ.get("BENCH_POLL_S", "0"))
+POSTS = os.environ.get("BENCH_POSTS")
+TOKEN = os.environ.get("API_TOKEN")
+sent: list[tuple[float, float, int]] = []  # epoch s when sent, latency ms, HTTP status
+
+
+@events.test_stop.add_listener  # type: ignore[untyped-decorator]
+def save_posts(**_: object) -> None:
+    """Every POST of this Locust process, for the faults' timelines (a 503's time)."""
+    if POSTS and sent:
+        with open(f"{POSTS}.{os.getpid()}.csv", "w", newline="") as f:
+            csv.writer(f).writerows([("t", "latency_ms", "status"), *sent])
 
 
 class JobUser(FastHttpUser):
     abstract = True
+    default_headers = {"Authorization": f"Bearer {TOKEN}"} if TOKEN else None
 
     def on_start(self) -> None:
         self.rng = random.Random()
@@ -40,8 +54,9 @@ class JobUser(FastHttpUser):
     def post_job(self) -> str | None:
         name, payload = SCENARIO.generate(self.rng)
         body = {"backend": BACKEND, "task": name, "payload": payload, "run_id": RUN_ID}
-        path = jobs_path(name)
+        path, at = jobs_path(name), time.time()
         with self.client.post(path, json=body, name=f"POST {path}", catch_response=True) as r:
+            sent.append((at, round(1000 * (time.time() - at), 3), r.status_code))
             if r.status_code != 202:
                 r.failure(f"{r.status_code}: {(r.text or '')[:200]}")
                 return None

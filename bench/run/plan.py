@@ -11,7 +11,13 @@ from typing import TypeVar
 from bench.raw import Cell
 from bench.spec.models import Model, Purpose
 from bench.spec.profiles import Profile
-from bench.spec.scenarios import ENQUEUE_RATES, ENQUEUE_SCENARIO, FAULT_SCENARIO, SCENARIOS
+from bench.spec.scenarios import (
+    ENQUEUE_RATES,
+    ENQUEUE_SCENARIO,
+    FAULT_SCENARIO,
+    NETWORK_SCENARIOS,
+    SCENARIOS,
+)
 from bench.spec.variants import API_VARIANTS, BY_NAME
 
 CALIBRATION_SCENARIO = "price_order"
@@ -79,10 +85,17 @@ def plan(profile: Profile) -> list[Cell]:
             for variant in balanced(SWEEP_VARIANTS, rep):
                 p.add(variant, SWEEP_SCENARIO, Model.drain, 0.0, rep, prefetch=prefetch,
                       purpose=Purpose.sweep)  # fmt: skip
+    recommended = [v for v in profile.variants if BY_NAME[v].recommended]
+    network = [s for s in profile.scenarios if s in NETWORK_SCENARIOS]
+    for rep in range(profile.reps if profile.rtts else 0):
+        for scenario in network:  # at one distance, the variants back to back: paired there
+            for rtt in balanced(profile.rtts, rep):
+                for variant in balanced(recommended, rep):
+                    p.add(variant, scenario, Model.drain, 0.0, rep, rtt_ms=rtt,
+                          purpose=Purpose.network)  # fmt: skip
     # Faults test the patterns to copy: Celery's recommended bridge on each pool, and Taskiq.
-    fault_variants = [v for v in profile.variants if BY_NAME[v].recommended]
     for fault in profile.faults:
-        for variant in fault_variants or profile.variants:
+        for variant in recommended or profile.variants:
             p.add(variant, FAULT_SCENARIO, Model.fault, profile.fault_rate, fault=fault,
                   purpose=Purpose.fault)  # fmt: skip
     return p.cells

@@ -2,8 +2,10 @@
 runs on this host, its management HTTP API (RABBITMQ_MANAGEMENT_URL) when it does not
 (compose, another host). Either way the same operation, so a fault means the same thing."""
 
+import re
 import shutil
 import subprocess
+import time
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -15,6 +17,11 @@ TIMEOUT_S = 30.0
 
 class Unavailable(RuntimeError):
     """Neither rabbitmqctl nor the management API can reach this broker."""
+
+
+def local(settings: Settings) -> bool:
+    """The broker runs here and rabbitmqctl can reach it (what restarts and alarms need)."""
+    return _local(settings)
 
 
 def _local(settings: Settings) -> bool:
@@ -64,6 +71,27 @@ def close_all_connections(settings: Settings, reason: str) -> int:
         for name in names:
             api.delete(f"/api/connections/{quote(name, safe='')}", headers={"X-Reason": reason})
     return len(names)
+
+
+def restart(settings: Settings, down_s: float) -> None:
+    """Stop the broker's application for `down_s` seconds, then start it (local only)."""
+    _ctl("stop_app")
+    try:
+        time.sleep(down_s)  # the outage's length, as scheduled
+    finally:
+        _ctl("start_app")
+        _ctl("await_startup")
+
+
+def memory_watermark() -> str:
+    """The vm_memory_high_watermark in force, as rabbitmqctl's set command takes it back."""
+    term = _ctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark().").strip()
+    absolute = re.fullmatch(r"\{absolute,\s*(\d+)\}", term)
+    return f"absolute {absolute[1]}" if absolute else str(float(term))
+
+
+def set_memory_watermark(value: str) -> None:
+    _ctl("set_vm_memory_high_watermark", *value.split())
 
 
 def version(settings: Settings) -> str:

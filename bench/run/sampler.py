@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 import psutil
@@ -97,20 +98,41 @@ class Sampler:
         self._baseline = False
 
     def _loop(self) -> None:
-        with Connection(self.amqp_url, connect_timeout=5) as conn:
-            channel = conn.channel()
+        conn: Connection | None = None
+        try:
             while not self._stop.is_set():
                 now = time.time()
                 self._sample_processes(now)
-                try:
-                    ok = channel.queue_declare(self.queue, passive=True)  # type: ignore[attr-defined]
-                    _, depth, _ = ok
-                    self.depth.append((now, int(depth)))
-                except Exception:  # queue not declared yet: nothing waiting
-                    self.depth.append((now, 0))
-                    channel = conn.channel()  # a failed passive declare closes it
+                conn = self._sample_depth(now, conn)
                 self._stop.wait(self.interval)
             self._sample_processes(time.time())  # closes the last interval
+        finally:
+            if conn is not None:
+                with suppress(Exception):
+                    conn.release()
+
+    def _sample_depth(self, now: float, conn: Connection | None) -> Connection | None:
+        """The queue's ready messages, through a connection kept between samples. While the
+        broker is down (a fault) no depth is recorded, and the next sample reconnects."""
+        try:
+            if conn is None:
+                conn = Connection(self.amqp_url, connect_timeout=2)
+                conn.connect()
+            try:
+                _, depth, _ = conn.default_channel.queue_declare(self.queue, passive=True)  # type: ignore[attr-defined]
+            except Exception as exc:
+                if conn.connection_errors and isinstance(exc, conn.connection_errors):
+                    raise
+                depth = 0  # not declared yet: nothing waiting (a failed declare closes it)
+                conn.release()
+                conn = None
+            self.depth.append((now, int(depth)))
+            return conn
+        except Exception:
+            if conn is not None:
+                with suppress(Exception):
+                    conn.release()
+            return None
 
     def not_measured(self) -> dict[str, str]:
         """Shared services the harness could not see, with why (never counted as 0)."""

@@ -17,7 +17,9 @@ class Services:
     def __init__(self, procs: Processes, target: Target, db: JobsDB) -> None:
         self.procs, self.target, self.db = procs, target, db
         self.settings = target.settings
-        self.http = httpx.Client(base_url=target.api_url, timeout=120)
+        token = self.settings.api_token
+        auth = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=target.api_url, timeout=120, headers=auth)
         self.api_app = BENCH_API
 
     def start(self) -> None:

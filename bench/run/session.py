@@ -17,6 +17,7 @@ from bench.run import amqp, drain, jobcost, load
 from bench.run.context import Context, Phase
 from bench.run.jobsdb import JobsDB
 from bench.run.ledger import environment, fairness_ledger
+from bench.run.netdelay import Distance
 from bench.run.plan import plan
 from bench.run.services import Services
 from bench.run.system import managed
@@ -31,8 +32,10 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def child_env(settings: Settings) -> dict[str, str]:
-    """What every process the harness starts reads through core.Settings."""
+    """What every process the harness starts reads through core.Settings (and Locust)."""
+    token = {"API_TOKEN": settings.api_token} if settings.api_token else {}
     return {
+        **token,
         "DATABASE_URL": settings.database_url,
         "WORKER_PROCESSES": str(settings.worker_processes),
         "WORKER_SLOTS": str(settings.worker_slots),
@@ -98,8 +101,11 @@ def phase_of(progress: Progress, bar: TaskID, text: str) -> Callable[[str], None
     return lambda what: progress.update(bar, description=f"{text}: {what}")
 
 
-def execute(profile: Profile, target: Target, results: Path) -> Path:
-    """Run every cell of the profile; the run's directory, its raw records written."""
+def execute(
+    profile: Profile, target: Target, results: Path, not_run: dict[str, str] | None = None
+) -> Path:
+    """Run every cell of the profile; the run's directory, its raw records written.
+    `not_run`: the profile's faults left out, with why (their tools are not here)."""
     run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     run_dir = results / run_id
     run_dir.mkdir(parents=True)
@@ -107,7 +113,7 @@ def execute(profile: Profile, target: Target, results: Path) -> Path:
         run_id=run_id, profile=profile.name, smoke=profile.smoke,
         started=datetime.now(UTC).isoformat(timespec="seconds"),
         ledger=fairness_ledger(target.settings, profile),
-        environment=environment(target.settings),
+        environment=environment(target.settings), not_run=not_run or {},
     )  # fmt: skip
     record.dump(run_dir)
     t0, cells = time.monotonic(), plan(profile)
@@ -115,7 +121,10 @@ def execute(profile: Profile, target: Target, results: Path) -> Path:
     with managed(run_dir / "logs", child_env(target.settings)) as procs:
         db = JobsDB(target.settings.database_url)
         services = Services(procs, target, db)
-        ctx = Context(profile, target, procs, db, services, Workers(procs, target))
+        workers = Workers(procs, target)
+        if profile.rtts:
+            workers.distance = Distance(procs, target.settings, target.proxy_port)
+        ctx = Context(profile, target, procs, db, services, workers)
         try:
             services.start()
             run_cells(Session(run_dir, ctx), cells)

@@ -13,3 +13,4 @@ class Target:
     api_port: int = 8000
     stub_port: int = 8090
     locust_workers: int = 0  # >0: Locust runs as a master with this many worker processes
+    proxy_port: int = 15400  # network cells: the delay proxy listens here and on the next two

@@ -1,12 +1,15 @@
 """The workers of one variant: started for a cell, kept warm for the variant's next cell,
 restarted as a supervisor would after a fault, stopped when another variant's turn comes."""
 
+import json
+
 from bench.raw import Cell
 from bench.run import amqp, commands
+from bench.run.netdelay import Distance
 from bench.run.system import Processes
 from bench.run.target import Target
 from bench.run.wait import until
-from bench.spec.scenarios import FAULT_HOLD_MS
+from bench.spec.scenarios import FAULT_DEADLINES_S, FAULT_HOLD_MS
 from bench.spec.variants import BY_NAME
 
 
@@ -14,18 +17,27 @@ class Workers:
     def __init__(self, procs: Processes, target: Target) -> None:
         self.procs, self.target, self.settings = procs, target, target.settings
         self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
-        self.running_for: tuple[str, int, bool] | None = None  # variant, prefetch, fault hold
+        # variant, prefetch, fault hold, RTT: what the running workers were started for
+        self.running_for: tuple[str, int, bool, float | None] | None = None
+        self.distance: Distance | None = None  # the delay proxy, for network cells
 
     def start(self, cell: Cell) -> None:
         if self.target.external:
             return  # the deployment's own workers are running
         prefetch = cell.prefetch or self.settings.prefetch
-        profile = (cell.variant, prefetch, cell.fault is not None)
+        profile = (cell.variant, prefetch, cell.fault is not None, cell.rtt_ms)
         if self.running_for == profile and self.procs.of("workers"):
             return  # the same workers, still warm from the cell before
         self.stop()
         self.running_for = profile
         env = {"TEST_HOLD_MS": str(FAULT_HOLD_MS if cell.fault else 0)}
+        if self.distance is not None:  # through the proxy at the cell's RTT, or not at all
+            if cell.rtt_ms is None:
+                self.distance.stop()
+            else:
+                env |= self.distance.at(cell.rtt_ms)
+        if cell.fault:
+            env["JOB_DEADLINES_S"] = json.dumps(FAULT_DEADLINES_S)
         env["WORKER_PREFETCH"] = str(prefetch)
         s = self.settings.model_copy(update={"worker_prefetch": prefetch})
         multiplier = s.celery_prefetch_multiplier(s.worker_slots)  # threads profiles

@@ -9,7 +9,9 @@ from enum import StrEnum
 class Needs(StrEnum):
     processes = "processes"  # kills or restarts processes the harness started
     broker_admin = "broker admin"  # rabbitmqctl on the broker's host, or its management API
-    database = "database"  # SQL on the jobs database (pg_terminate_backend)
+    broker_host = "broker host"  # rabbitmqctl where the broker runs (restart, alarm)
+    database = "database"  # SQL on the jobs database (pg_terminate_backend, a lock)
+    database_host = "database host"  # pg_ctlcluster where Postgres runs (restart)
     queue = "queue"  # publishing to the backend's queue
 
 
@@ -18,6 +20,11 @@ class Fault:
     name: str
     needs: Needs
     what: str
+    lasts_s: float = 0.0  # how long it stays broken (the outage, the alarm, the lock)
+
+    def load_s(self, at_least: float) -> float:
+        """The cell's measured load: a third before the strike, room after it to recover."""
+        return max(at_least, 3 * self.lasts_s)
 
 
 FAULTS: tuple[Fault, ...] = (
@@ -30,6 +37,17 @@ FAULTS: tuple[Fault, ...] = (
     Fault("graceful-stop", Needs.processes, "SIGTERM to the worker's main process, then restart"),
     Fault("poison", Needs.queue, "malformed and unknown-task messages put on the queue"),
     Fault("api-kill", Needs.processes, "SIGKILL the API mid-load, then restart it"),
+    Fault("broker-restart", Needs.broker_host,
+          "RabbitMQ's application stopped for 5 s, then started (rabbitmqctl stop_app/start_app)",
+          lasts_s=5.0),
+    Fault("broker-alarm", Needs.broker_host,
+          "RabbitMQ's memory alarm for 6 s: it blocks every publisher, consumers go on",
+          lasts_s=6.0),
+    Fault("db-restart", Needs.database_host, "PostgreSQL restarted (pg_ctlcluster restart)",
+          lasts_s=3.0),
+    Fault("job-hang", Needs.database,
+          "the orders table locked for 10 s: price_order jobs hang past their 3 s deadline",
+          lasts_s=10.0),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FAULTS}
 NAMES = tuple(BY_NAME)

@@ -34,3 +34,4 @@ class Purpose(StrEnum):
     sweep = "sweep"  # the prefetch sweep
     enqueue = "enqueue"  # the producer side
     fault = "fault"  # delivery under a fault
+    network = "network"  # a drain with the workers behind the delay proxy, at an RTT

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from bench.spec.faults import NAMES as ALL_FAULTS
 from bench.spec.models import Model
-from bench.spec.scenarios import PROBES
+from bench.spec.scenarios import JOBS, PROBES
 from bench.spec.variants import NAMES as VARIANTS
 
 
@@ -28,12 +28,16 @@ class Profile:
     fault_duration_s: float = 15.0  # the fault strikes a third of the way in
     prefetch_sweep: tuple[int, ...] = ()  # noop drains per prefetch, Celery prefork + Taskiq
     jobcost: bool = False  # each scenario's job run in-process, no queue
+    # Network cells: every scenario drained with the workers behind the delay proxy, at each
+    # of these round-trip times (ms; 0 is the proxy with no delay, the control).
+    rtts: tuple[float, ...] = ()
     calibrate: bool = False  # the harness's own overhead, against a bare drain
     smoke: bool = False  # says so in the report: too short for verdicts to mean much
 
 
-BASIC = ("price_order", "sales_report", "fetch_rates", "render_invoice")
+BASIC = JOBS
 DRAIN, CLOSED, OPEN, ENQUEUE = Model.drain, Model.closed, Model.open, Model.enqueue
+NETWORK_RTTS = (0.0, 1.0, 2.0)  # ms between the workers and every service they use
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in [
@@ -61,6 +65,8 @@ PROFILES: dict[str, Profile] = {
             drain_ramp_s=0.5,
             duration_s=5.0,
             warmup_s=1.0,
+            faults=("broker-restart", "broker-alarm"),
+            fault_duration_s=20.0,
             jobcost=True,
             calibrate=True,
         ),
@@ -78,6 +84,19 @@ PROFILES: dict[str, Profile] = {
             prefetch_sweep=(1, 4, 8, 16, 32),
             jobcost=True,
             calibrate=True,
+            rtts=NETWORK_RTTS,
+        ),
+        Profile(
+            "network",
+            "the verdicts at a distance: the four jobs and the probes drained with the workers "
+            "0, 1 and 2 ms from Postgres, RabbitMQ and the stub, both fairness modes, 3 reps",
+            ("celery", "celery-threads", "taskiq"),
+            (*PROBES, *BASIC),
+            (),
+            reps=3,
+            drain_window_s=3.0,
+            drain_ramp_s=0.5,
+            rtts=NETWORK_RTTS,
         ),
         Profile(
             "tiny",

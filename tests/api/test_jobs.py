@@ -1,3 +1,4 @@
+import asyncio
 from typing import Any
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from core.contract import Backend
 from core.models import Job
 from core.settings import Settings
 from tests.api.conftest import job_count
-from tests.helpers import amqp
+from tests.helpers import amqp, api
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 
@@ -131,3 +132,18 @@ async def test_health(client: httpx.AsyncClient, client_broker_down: httpx.Async
     down = await client_broker_down.get("/health")
     assert down.status_code == 503
     assert down.json()["postgres"] == "ok" and down.json()["rabbitmq"].startswith("down")
+
+
+async def test_a_database_that_is_down_is_503_at_once_not_a_hang(settings: Settings) -> None:
+    """Found by the db-restart fault: a batch whose connection could not even be made left
+    its requests waiting forever."""
+    down = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/queuebench_test"}
+    )
+    async with api.running(down) as (_, client):
+        response = await asyncio.wait_for(
+            client.post("/jobs", json={"backend": "taskiq", "task": "sales_report"}), 30
+        )
+    assert response.status_code == 503, response.text
+    assert "database unavailable; nothing was accepted" in response.json()["detail"]
+    assert response.headers["retry-after"] == "1"

@@ -54,3 +54,32 @@ async def test_a_row_left_publishing_is_published_again_and_runs_once(
     assert (fresh.status, fresh.publishes) == (JobStatus.publishing, 1)
     await session.delete(fresh)  # or it turns stale under later tests' recovery passes
     await session.commit()
+
+
+async def left_running(session: AsyncSession, task: str, started_s_ago: float) -> Job:
+    """A row whose worker died mid-job and whose message nothing delivered again."""
+    ago = await session.scalar(select(func.clock_timestamp() - timedelta(seconds=started_s_ago)))
+    job = Job(id=uuid4(), backend="taskiq", task=task, status=JobStatus.running, attempts=1,
+              payload={}, first_started_at=ago, started_at=ago)  # fmt: skip
+    session.add(job)
+    await session.commit()
+    return job
+
+
+async def test_a_row_running_past_its_deadline_and_grace_is_settled_failed(
+    settings: Settings, session: AsyncSession
+) -> None:
+    deadline = settings.deadline_for("price_order")
+    overdue = await left_running(session, "price_order", deadline + settings.running_grace_s + 5)
+    # Within its deadline + grace a delivery may still be working on it: left alone.
+    alive = await left_running(session, "price_order", deadline + settings.running_grace_s - 20)
+    async with api.running(settings) as (app, _):
+        swept = await app.state.recovery.once()
+    assert (swept.overdue, swept.errors) == (1, [])
+    await session.refresh(overdue)
+    await session.refresh(alive)
+    assert overdue.status == JobStatus.failed and overdue.finished_at is not None
+    assert overdue.error is not None and "settled by the recovery" in overdue.error
+    assert alive.status == JobStatus.running
+    await session.delete(alive)
+    await session.commit()

@@ -26,7 +26,8 @@ def test_celery_prefork_changes_only_what_the_module_says() -> None:
     left, added = changes(deploy_command(BY_NAME["celery"], "2", "32"), ran)
     assert left == {"-E", "--loglevel=INFO"}
     assert added == {"--loglevel=WARNING", "--pool=prefork", "--without-mingle",
-                     "--without-gossip", "--include", "workers_celery.benchmark"}  # fmt: skip
+                     "--without-gossip", "--without-heartbeat", "--include",
+                     "workers_celery.benchmark", "--hostname=bench@%h"}  # fmt: skip
 
 
 def test_celery_threads_reserve_the_same_prefetch_per_process_as_taskiq() -> None:
@@ -35,8 +36,8 @@ def test_celery_threads_reserve_the_same_prefetch_per_process_as_taskiq() -> Non
     left, added = changes(deploy_command(BY_NAME["celery-threads"], "2", "32"), ran[0])
     assert left == {"-E", "--loglevel=INFO", "--prefetch-multiplier=1"}
     assert added == {"--loglevel=WARNING", "--prefetch-multiplier=2", "--without-mingle",
-                     "--without-gossip", "--include", "workers_celery.benchmark",
-                     "--hostname=threads0@%h"}  # fmt: skip
+                     "--without-gossip", "--without-heartbeat", "--include",
+                     "workers_celery.benchmark", "--hostname=bench-threads0@%h"}  # fmt: skip
 
 
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if not v.recommended])

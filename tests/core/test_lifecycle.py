@@ -46,7 +46,7 @@ async def test_transient_error_is_retried_and_counted(
     assert job.enqueued_at <= first < last <= end
     # The two failed attempts and their backoff lie between the first and the last
     # start: in neither the queue wait (enqueued -> first) nor the service (last -> end).
-    backoffs = lifecycle.backoff(settings, 1) + lifecycle.backoff(settings, 2)
+    backoffs = settings.backoff(1) + settings.backoff(2)
     assert (last - first).total_seconds() >= backoffs
 
 
@@ -83,7 +83,7 @@ async def test_redelivery_beyond_the_budget_gives_up(
 
 
 def test_backoff_is_bounded(settings: Settings) -> None:
-    waits = [lifecycle.backoff(settings, n) for n in range(1, 20)]
+    waits = [settings.backoff(n) for n in range(1, 20)]
     assert waits == sorted(waits) and max(waits) <= settings.retry_backoff_max_s
 
 

@@ -19,6 +19,7 @@ from core.contract import Backend, JobStatus
 from core.models import Job
 from core.settings import Settings
 from tests.helpers import amqp, api
+from tests.helpers.processes import logged
 from tests.helpers.proxy import Proxy, proxied
 from tests.helpers.workers import eventually, wait_finished, worker
 
@@ -45,8 +46,7 @@ def worker_env(settings: Settings, proxy: Proxy, backoff_s: float) -> dict[str, 
 
 
 def hand_backs(log: IO[bytes]) -> int:
-    log.seek(0)
-    return log.read().count(HANDED_BACK)
+    return logged(log).count(HANDED_BACK)
 
 
 async def get_job(sessionmaker: async_sessionmaker[AsyncSession], job_id: UUID) -> Job:

@@ -8,11 +8,12 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.run.faults import poison_messages
+from bench.run.outages import poison_messages
 from core.brokers import DeadLetters
 from core.contract import Backend
 from core.settings import Settings
 from tests.helpers import amqp
+from tests.helpers.processes import logged
 from tests.helpers.workers import eventually, wait_finished, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
@@ -38,15 +39,16 @@ async def test_poison_messages_do_not_stop_the_worker(
         async with worker(settings, backend, log=log) as proc:
             poison_messages(settings, backend)
 
-            def logged() -> bytes:
-                log.seek(0)
-                return log.read()
-
             async def both_seen() -> bool:
-                out = logged()
+                out = logged(log)
                 return DROPPED[backend] in out and UNKNOWN[backend] in out
 
-            await eventually(both_seen, 60, f"{backend} to log both poison messages", proc)
+            what = f"{backend} to log both poison messages"
+            try:
+                await eventually(both_seen, 60, what, proc)
+            except AssertionError as exc:
+                tail = logged(log)[-4000:]
+                raise AssertionError(f"{exc}; the worker logged:\n{tail!r}") from None
             # Still working: a real job posted after the poison ends done.
             response = await client.post("/jobs", json={"backend": backend, "task": "sales_report"})
             [job] = await wait_finished(sessionmaker, [UUID(response.json()["id"])])

@@ -34,6 +34,15 @@ def running(
         stop_group(proc)
 
 
+def logged(log: IO[bytes]) -> bytes:
+    """Everything a child wrote to `log` so far. pread, not seek+read: the child shares
+    the file offset, so a seek(0) would make its next write overwrite the start."""
+    out = b""
+    while chunk := os.pread(log.fileno(), 1 << 16, len(out)):
+        out += chunk
+    return out
+
+
 def wait_until(
     condition: Callable[[], bool],
     timeout: float,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from subprocess import Popen
 from typing import IO
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -59,6 +59,9 @@ async def worker(
     else:
         cmd = commands.worker(BY_NAME["taskiq"], n, settings.worker_slots)
     cmd = [c.replace("WARNING", "INFO") for c in cmd] + (["-E"] if events else [])
+    if backend == "celery":  # a node name of its own: it owns a remote-control queue
+        cmd = [c for c in cmd if not c.startswith("--hostname=")]
+        cmd.append(f"--hostname=test-{uuid4().hex[:8]}@%h")
     queue = settings.queue_for(Backend(backend))
     with processes.running(cmd, ROOT, env, log) as proc:
 

@@ -21,6 +21,7 @@ from core.contract import FINISHED
 from core.models import Job
 from core.settings import Settings
 from tests.helpers import amqp, api
+from tests.helpers.processes import logged
 from tests.helpers.workers import eventually, wait_finished, worker
 
 CELERY_APPS = {v.name: v.app for v in VARIANTS if v.prefork}
@@ -66,12 +67,8 @@ async def test_naive_bridge_breaks_on_a_thread_pool(
         ):
             ids = await post_orders(client, 8)
 
-            def logged() -> bytes:
-                log.seek(0)
-                return log.read()
-
             async def broke() -> bool:
-                return b"RuntimeError: This event loop is already running" in logged()
+                return b"RuntimeError: This event loop is already running" in logged(log)
 
             await eventually(broke, 60, "the naive bridge to fail on a thread pool")
 

@@ -28,7 +28,11 @@ def threads_workers(settings: Settings, stack: ExitStack, env: dict[str, str]) -
     """Two threads-pool Celery workers, as the benchmark's celery-threads profile runs them."""
     pids = []
     for cmd in commands.workers("celery-threads", 2, THREADS, 1):
-        cmd = [c.replace("WARNING", "INFO") for c in cmd]
+        # Node names of the test's own (one remote-control queue each on the broker).
+        cmd = [
+            c.replace("WARNING", "INFO").replace("--hostname=bench-", "--hostname=test-")
+            for c in cmd
+        ]
         pids.append(stack.enter_context(processes.running(cmd, processes.ROOT, env)).pid)
     return pids
 

@@ -1,0 +1,193 @@
+"""A network between the workers and the services: the harness's delay proxy
+(netdelay/netdelay.c, built here with the machine's C compiler) in front of Postgres,
+RabbitMQ and the stub, and what it really adds, measured with the clients the workers use
+(asyncpg, aio-pika, httpx) against the same paths without a delay."""
+
+import asyncio
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import aio_pika
+import asyncpg
+import httpx
+from sqlalchemy.engine import make_url
+
+from bench.run.system import Processes
+from core.settings import Settings
+
+SOURCE = Path(__file__).resolve().parents[2] / "netdelay" / "netdelay.c"
+MAX_RTT_MS = 50.0  # beyond any datacentre: a bigger ask is a typo
+PROBES = 200  # round trips per probe, after a warm-up of 20
+
+
+class ProxyError(RuntimeError):
+    """The proxy cannot run as asked; the message says why."""
+
+
+def binary() -> Path:
+    """NETDELAY_BIN (the bench image builds it), else this checkout's build, made now if the
+    source changed."""
+    given = os.environ.get("NETDELAY_BIN")
+    if given:
+        return Path(given)
+    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
+    out = Path(".run") / f"netdelay-{digest}"
+    if not out.exists():
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if cc is None:
+            raise ProxyError("no C compiler (cc) to build netdelay: install gcc")
+        out.parent.mkdir(exist_ok=True)
+        cmd = [cc, "-O2", "-Wall", "-pthread", "-o", str(out), str(SOURCE)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise ProxyError(f"building netdelay failed: {done.stderr[-500:]}")
+    return out
+
+
+@dataclass(frozen=True)
+class Route:
+    """One service behind the proxy: where it is, and the local port that reaches it."""
+
+    name: str  # postgres | rabbitmq | stub
+    host: str
+    port: int
+    local_port: int
+
+    @property
+    def mapping(self) -> str:
+        return f"{self.local_port}={self.host}:{self.port}"
+
+
+def routes(settings: Settings, base_port: int) -> list[Route]:
+    db, amqp, stub = (
+        make_url(settings.database_url),
+        urlsplit(settings.amqp_url),
+        urlsplit(settings.stub_url),
+    )
+    return [
+        Route("postgres", db.host or "127.0.0.1", db.port or 5432, base_port),
+        Route("rabbitmq", amqp.hostname or "127.0.0.1", amqp.port or 5672, base_port + 1),
+        Route("stub", stub.hostname or "127.0.0.1", stub.port or 80, base_port + 2),
+    ]
+
+
+def _netloc(netloc: str, port: int) -> str:
+    userinfo, _, _ = netloc.rpartition("@")
+    return f"{userinfo}@127.0.0.1:{port}" if userinfo else f"127.0.0.1:{port}"
+
+
+def through(settings: Settings, found: list[Route]) -> dict[str, str]:
+    """The workers' settings that send their traffic through the proxy."""
+    by = {r.name: r for r in found}
+    db = make_url(settings.database_url).set(host="127.0.0.1", port=by["postgres"].local_port)
+    amqp, stub = urlsplit(settings.amqp_url), urlsplit(settings.stub_url)
+    return {
+        "DATABASE_URL": db.render_as_string(hide_password=False),
+        "AMQP_URL": urlunsplit(
+            amqp._replace(netloc=_netloc(amqp.netloc, by["rabbitmq"].local_port))
+        ),
+        "STUB_URL": urlunsplit(stub._replace(netloc=_netloc(stub.netloc, by["stub"].local_port))),
+    }
+
+
+def check_rtt(rtt_ms: float) -> None:
+    if not 0 <= rtt_ms <= MAX_RTT_MS:
+        raise ProxyError(f"an RTT of {rtt_ms:g} ms is outside 0..{MAX_RTT_MS:g} ms")
+
+
+def start(procs: Processes, rtt_ms: float, found: list[Route], name: str = "netdelay") -> None:
+    """The proxy for `found`, half the RTT each way; raises ProxyError if it cannot listen."""
+    check_rtt(rtt_ms)
+    delay_us = round(rtt_ms * 1000 / 2)
+    proc = procs.start(
+        name, [str(binary()), "--delay-us", str(delay_us), *(r.mapping for r in found)]
+    )
+    deadline = time.monotonic() + 10
+    log = procs.log_dir / f"{name}.log"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ProxyError(log.read_text(errors="replace").strip().splitlines()[-1])
+        if "ready" in log.read_text(errors="replace"):
+            return
+        time.sleep(0.05)
+    raise ProxyError("netdelay did not say ready within 10 s")
+
+
+async def _median_ms(call: Callable[[], Awaitable[object]], n: int = PROBES) -> float:
+    for _ in range(20):
+        await call()
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        await call()
+        times.append(time.perf_counter() - t)
+    return 1000 * statistics.median(times)
+
+
+async def postgres_rtt(settings: Settings) -> float:
+    """A `SELECT 1` round trip with asyncpg, the workers' driver (median, ms)."""
+    url = make_url(settings.database_url)
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password,
+        database=url.database,
+    )  # fmt: skip
+    try:
+        return await _median_ms(lambda: conn.fetchval("SELECT 1"))
+    finally:
+        await conn.close()
+
+
+async def _rtts(settings: Settings) -> dict[str, float]:
+    """A round trip to each service with the workers' own client libraries, in ms."""
+    pg = await postgres_rtt(settings)
+    amqp = await aio_pika.connect(settings.amqp_url)
+    try:
+        channel = await amqp.channel()
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        rabbit = await _median_ms(lambda: channel.declare_queue(queue.name, passive=True))
+    finally:
+        await amqp.close()
+    async with httpx.AsyncClient(base_url=settings.stub_url, timeout=10) as http:
+        stub = await _median_ms(lambda: http.get("/health"))
+    return {"postgres": pg, "rabbitmq": rabbit, "stub": stub}
+
+
+def measure(settings: Settings) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in asyncio.run(_rtts(settings)).items()}
+
+
+class Distance:
+    """The proxy for a run's network cells: one process at the RTT the current cell asks for,
+    restarted when it changes, measured each time it starts."""
+
+    def __init__(self, procs: Processes, settings: Settings, base_port: int) -> None:
+        self.procs, self.settings = procs, settings
+        self.routes = routes(settings, base_port)
+        self.rtt_ms: float | None = None
+        self.measured: dict[str, float] = {}
+
+    def at(self, rtt_ms: float) -> dict[str, str]:
+        """The workers' settings that reach every service `rtt_ms` away."""
+        env = through(self.settings, self.routes)
+        if self.rtt_ms != rtt_ms:
+            self.stop()
+            start(self.procs, rtt_ms, self.routes)
+            self.rtt_ms = rtt_ms
+            proxied = self.settings.model_copy(
+                update={"database_url": env["DATABASE_URL"], "amqp_url": env["AMQP_URL"],
+                        "stub_url": env["STUB_URL"]}
+            )  # fmt: skip
+            self.measured = measure(proxied)
+        return env
+
+    def stop(self) -> None:
+        self.procs.stop("netdelay")
+        self.rtt_ms, self.measured = None, {}

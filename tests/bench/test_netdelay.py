@@ -1,0 +1,106 @@
+"""The delay proxy (netdelay/netdelay.c, built by the harness): it forwards every byte
+unchanged and in order, both ways; it adds the round trip it is asked for, within a stated
+tolerance, measured as the harness measures it (asyncpg's SELECT 1 against the real
+Postgres); and a port it cannot listen on stops it at once with one line."""
+
+import asyncio
+import hashlib
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bench.run import netdelay
+from bench.run.system import Processes
+from core.settings import Settings
+
+TOLERANCE_MS = 0.35  # on this 2-core box under load; the harness prints what it measured
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def proxy(tmp_path: Path, rtt_ms: float, host: str, port: int) -> Iterator[int]:
+    """The harness's proxy (bench.run.netdelay.start) in front of host:port; its port."""
+    procs = Processes(tmp_path / f"logs-{rtt_ms}", {})
+    listen = free_port()
+    netdelay.start(procs, rtt_ms, [netdelay.Route("target", host, port, listen)])
+    try:
+        yield listen
+    finally:
+        procs.stop_all()
+
+
+async def echo_server() -> tuple[asyncio.Server, int]:
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_bytes_go_through_unchanged_and_in_order(tmp_path: Path) -> None:
+    server, port = await echo_server()
+    payload = os.urandom(3 * 1024 * 1024 + 17)  # several chunks, an odd tail
+    with proxy(tmp_path, 0.6, "127.0.0.1", port) as listen:
+        reader, writer = await asyncio.open_connection("127.0.0.1", listen)
+
+        async def send() -> None:
+            for n in range(0, len(payload), 100_000):
+                writer.write(payload[n : n + 100_000])
+                await writer.drain()
+            writer.write_eof()
+
+        sender = asyncio.create_task(send())
+        received = await reader.read(-1)  # until the echo's end, through the proxy's EOF
+        await sender
+        writer.close()
+    server.close()
+    assert hashlib.sha256(received).digest() == hashlib.sha256(payload).digest()
+
+
+def rtt_through(settings: Settings, tmp_path: Path, rtt_ms: float) -> float:
+    """Postgres's round trip through the proxy, as the harness measures it (ms)."""
+    db = make_url(settings.database_url)
+    with proxy(tmp_path, rtt_ms, db.host or "127.0.0.1", db.port or 5432) as listen:
+        url = db.set(host="127.0.0.1", port=listen).render_as_string(hide_password=False)
+        proxied = settings.model_copy(update={"database_url": url})
+        return asyncio.run(netdelay.postgres_rtt(proxied))
+
+
+@pytest.mark.parametrize("rtt_ms", [1.0, 2.0])
+def test_it_adds_the_round_trip_it_is_asked_for(
+    settings: Settings, tmp_path: Path, rtt_ms: float
+) -> None:
+    control = rtt_through(settings, tmp_path, 0)
+    delayed = rtt_through(settings, tmp_path, rtt_ms)
+    assert abs((delayed - control) - rtt_ms) <= TOLERANCE_MS, (control, delayed)
+
+
+def test_a_port_it_cannot_listen_on_stops_it_with_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cmd = [str(netdelay.binary()), "--delay-us", "500", f"{port}=127.0.0.1:5432"]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"netdelay: cannot listen on 127.0.0.1:{port}: ")
+
+
+@pytest.mark.parametrize("rtt", [-1.0, 51.0])
+def test_an_rtt_outside_its_bounds_is_refused(rtt: float) -> None:
+    with pytest.raises(netdelay.ProxyError, match=r"outside 0\.\.50 ms"):
+        netdelay.check_rtt(rtt)
