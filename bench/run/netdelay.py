@@ -107,15 +107,24 @@ def start(procs: Processes, rtt_ms: float, found: list[Route], name: str = "netd
     """The proxy for `found`, half the RTT each way; raises ProxyError if it cannot listen."""
     check_rtt(rtt_ms)
     delay_us = round(rtt_ms * 1000 / 2)
+    log = procs.log_dir / f"{name}.log"
+    # The log is appended to by every start: only what this process writes counts.
+    start_at = log.stat().st_size if log.exists() else 0
     proc = procs.start(
         name, [str(binary()), "--delay-us", str(delay_us), *(r.mapping for r in found)]
     )
     deadline = time.monotonic() + 10
-    log = procs.log_dir / f"{name}.log"
+
+    def said() -> str:
+        with log.open("rb") as f:
+            f.seek(start_at)
+            return f.read().decode(errors="replace")
+
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise ProxyError(log.read_text(errors="replace").strip().splitlines()[-1])
-        if "ready" in log.read_text(errors="replace"):
+            lines = said().strip().splitlines()
+            raise ProxyError(lines[-1] if lines else f"netdelay exited {proc.returncode}")
+        if "ready" in said():
             return
         time.sleep(0.05)
     raise ProxyError("netdelay did not say ready within 10 s")

@@ -104,3 +104,19 @@ def test_a_port_it_cannot_listen_on_stops_it_with_one_line() -> None:
 def test_an_rtt_outside_its_bounds_is_refused(rtt: float) -> None:
     with pytest.raises(netdelay.ProxyError, match=r"outside 0\.\.50 ms"):
         netdelay.check_rtt(rtt)
+
+
+def test_a_restarted_proxy_is_listening_when_start_returns(tmp_path: Path) -> None:
+    """The harness restarts it at each new RTT, under the same name (one appended log): a
+    start must wait for its own process, not return on the one before's "ready"."""
+    procs = Processes(tmp_path / "logs", {})
+    listen = free_port()
+    route = [netdelay.Route("target", "127.0.0.1", free_port(), listen)]
+    try:
+        for rtt in (0.0, 2.0, 1.0):
+            netdelay.start(procs, rtt, route)
+            with socket.create_connection(("127.0.0.1", listen), timeout=5):
+                pass  # refused if start returned before this process listened
+            procs.stop("netdelay")
+    finally:
+        procs.stop_all()
