@@ -32,6 +32,11 @@ app = typer.Typer(add_completion=False, help="Celery vs Taskiq benchmark harness
 Opt = typer.Option
 
 
+MARGIN_OPT = Opt(
+    min=0.0, max=0.5, help="of practical equivalence: a verdict must clear 1 +/- this (0.05)"
+)
+
+
 def fail(message: str) -> NoReturn:
     """One line on stderr naming the fix, exit 2: no usage box, nothing started."""
     typer.echo(f"error: {message}", err=True)
@@ -143,6 +148,7 @@ def run(
     locust_workers: Annotated[int, Opt(min=0, max=64, help="Locust master + N workers")] = 0,
     database_url: Annotated[str | None, Opt(help="default: DATABASE_URL")] = None,
     results: Annotated[Path, Opt(help="where runs are saved")] = Path("results"),
+    margin: Annotated[float | None, MARGIN_OPT] = None,
 ) -> None:
     """Run a profile (optionally narrowed or widened by options) and write the report."""
     chosen = choose(
@@ -157,7 +163,7 @@ def run(
         prefetch_sweep=numbers(prefetch_sweep, int, "--prefetch-sweep"),
         rtts=distances(rtt_ms),
         reps=reps, duration_s=duration, warmup_s=warmup, drain_window_s=window,
-        jobcost=jobcost, calibrate=calibrate,
+        jobcost=jobcost, calibrate=calibrate, margin=margin,
     )  # fmt: skip
     if not external:
         api_url = f"http://127.0.0.1:{api_port}"
@@ -216,9 +222,9 @@ def external_profile(
     return adapted
 
 
-def finish(run_dir: Path) -> None:
+def finish(run_dir: Path, margin: float | None = None) -> None:
     """Analyse the run's raw records, render its report, print the answer."""
-    summary = summarise(run_dir)
+    summary = summarise(run_dir, margin)
     md, html = report.render(run_dir)
     for part in report.console_view(summary):
         console.print(part)
@@ -232,9 +238,9 @@ def saved(run_dir: Path) -> Path:
 
 
 @app.command("report")
-def report_cmd(results_dir: Path) -> None:
+def report_cmd(results_dir: Path, margin: Annotated[float | None, MARGIN_OPT] = None) -> None:
     """Re-analyse a saved run from its raw records and re-render report.md / report.html."""
-    finish(saved(results_dir))
+    finish(saved(results_dir), margin)
 
 
 @app.command("publish")

@@ -20,6 +20,8 @@ from core.contract import FINISHED
 
 CONFIDENCE = 0.95
 MIN_PAIRS = 3  # fewer paired repetitions give no verdict, whatever the interval says
+# A ratio within this of 1 is no difference a team should act on (a run's --margin).
+PRACTICAL_MARGIN = 0.05
 RATIO_METHOD = "t-interval on paired log-ratios"
 
 
@@ -128,3 +130,21 @@ def count_lost(statuses: Iterable[str]) -> int:
 def count_repeats(calls_per_job: Iterable[int]) -> int:
     """Calls beyond the first, summed over jobs."""
     return sum(n - 1 for n in calls_per_job if n > 1)
+
+
+def practical_verdict(ratio: Ratio, margin: float, higher_is: str, lower_is: str) -> str:
+    """What a ratio says against a margin of practical equivalence: a verdict needs the whole
+    interval beyond 1 +/- margin; an interval inside [1/(1+m), 1+m] is no practical
+    difference; one that crosses a bound settles nothing."""
+    said = verdict(ratio, higher_is, lower_is)
+    if said == "not compared" or said.startswith("no verdict"):
+        return said
+    assert ratio.lo is not None and ratio.hi is not None
+    top, bottom = 1.0 + margin, 1.0 / (1.0 + margin)
+    if ratio.lo > top:
+        return higher_is
+    if ratio.hi < bottom:
+        return lower_is
+    if bottom <= ratio.lo and ratio.hi <= top:
+        return "no practical difference"
+    return f"unsettled (interval crosses ±{margin:.0%})"

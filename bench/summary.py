@@ -240,6 +240,7 @@ class Summary(JsonFile):
     ledger: dict[str, object]  # every fairness setting as used
     environment: dict[str, object]  # versions, CPU count, host
     not_run: dict[str, str] = Field(default_factory=dict)  # faults left out, with why
+    margin: float = 0.05  # of practical equivalence: a verdict's interval must clear 1 +/- it
     cells: list[CellResult]
     jobcosts: list[JobCost] = Field(default_factory=list)
     groups: list[Group] = Field(default_factory=list)

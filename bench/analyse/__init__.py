@@ -4,6 +4,7 @@ records only; writes bench/summary.py's Summary."""
 
 from pathlib import Path
 
+from bench import stats
 from bench.analyse import drain, fault, grouping, jobcost, load
 from bench.analyse.cell import CellData, result
 from bench.raw import RunRecord, cell_dirs
@@ -29,9 +30,13 @@ def message_sizes(cells: list[CellResult]) -> dict[str, int] | str:
     return sizes or "not measured (no drain cell)"
 
 
-def summarise(run_dir: Path) -> Summary:
-    """The run's summary, from its raw records alone (run.json and every cell's)."""
+def summarise(run_dir: Path, margin: float | None = None) -> Summary:
+    """The run's summary, from its raw records alone (run.json and every cell's); `margin`
+    replaces the run's own margin of practical equivalence."""
     run = RunRecord.load(run_dir)
+    if margin is None:
+        recorded = run.ledger.get("practical_margin", stats.PRACTICAL_MARGIN)
+        margin = float(recorded) if isinstance(recorded, (int, float)) else stats.PRACTICAL_MARGIN
     found = [analyse(d) for d in cell_dirs(run_dir)]
     cells = [c for c in found if isinstance(c, CellResult)]
     summary = Summary(
@@ -43,6 +48,7 @@ def summarise(run_dir: Path) -> Summary:
         ledger={**run.ledger, "message_body_bytes": message_sizes(cells)},
         environment=run.environment,
         not_run=run.not_run,
+        margin=margin,
         cells=cells,
         jobcosts=[j for c in found if isinstance(c, list) for j in c],
         groups=grouping.groups(cells),

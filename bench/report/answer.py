@@ -1,35 +1,29 @@
 """The first screen: per scenario and load model, Celery against Taskiq in each fairness
 mode (jobs/s, the ratio with its interval, the verdict) and the forest plot of them all."""
 
-from collections import Counter
-
 from bench import stats
 from bench.report import charts
 from bench.report.blocks import Block, Bullets, Chart, Heading, Para, Table
 from bench.report.charts import ForestRow
 from bench.report.format import DASH, interval, load_label, ratio
 from bench.report.index import Run
+from bench.report.memory import memory_blocks
+from bench.report.paragraph import FASTER, mode_paragraph
 from bench.summary import Comparison
-
-FASTER = ("Taskiq faster", "Celery faster")
 
 
 def throughput_verdict(c: Comparison) -> str:
+    """The statistical reading: does the interval exclude 1?"""
     return stats.verdict(c.throughput_ratio, *FASTER)
 
 
+def practical(c: Comparison, margin: float) -> str:
+    """The reading to act on: does the interval clear 1 +/- the margin?"""
+    return stats.practical_verdict(c.throughput_ratio, margin, *FASTER)
+
+
 def headline(run: Run) -> list[str]:
-    lines = []
-    for mode in run.modes:
-        comps = [c for c in run.main_comparisons if c.mode == mode.key]
-        said = Counter(throughput_verdict(c) for c in comps)
-        none = sum(n for word, n in said.items() if word.startswith("no verdict"))
-        lines.append(
-            f"{mode.title} ({mode.celery} vs taskiq), {len(comps)} comparisons: Taskiq "
-            f"faster in {said[FASTER[0]]}, Celery faster in {said[FASTER[1]]}, no clear "
-            f"difference in {said['no clear difference']}, no verdict (too few pairs) in {none}."
-        )
-    return lines
+    return [mode_paragraph(run, mode) for mode in run.modes]
 
 
 def answer_blocks(run: Run) -> list[Block]:
@@ -38,8 +32,9 @@ def answer_blocks(run: Run) -> list[Block]:
     headers = ["scenario", "load"]
     groups = [("", "", 2)]
     for mode in run.modes:
-        headers += [f"{mode.celery} jobs/s", "taskiq jobs/s", "taskiq / celery", "verdict"]
-        groups.append((mode.title, f"{mode.title}: {mode.terms}", 4))
+        headers += [f"{mode.celery} jobs/s", "taskiq jobs/s", "taskiq / celery"]
+        headers += [f"verdict (±{run.s.margin:.0%})", "interval vs 1"]
+        groups.append((mode.title, f"{mode.title}: {mode.terms}", 5))
     rows, forest = [], []
     for key in run.loads():
         row = [key[0], load_label(key[1], key[2])]
@@ -48,10 +43,11 @@ def answer_blocks(run: Run) -> list[Block]:
             celery = run.groups.get((*key, mode.celery))
             taskiq = run.groups.get((*key, "taskiq"))
             if comp is None or celery is None or taskiq is None:
-                row += [DASH] * 4
+                row += [DASH] * 5
                 continue
             row += [interval(celery.throughput), interval(taskiq.throughput)]
-            row += [ratio(comp.throughput_ratio), throughput_verdict(comp)]
+            row += [ratio(comp.throughput_ratio), practical(comp, run.s.margin)]
+            row.append(throughput_verdict(comp))
             forest.append(
                 ForestRow(
                     f"{key[0]} {load_label(key[1], key[2])} ({mode.key})",
@@ -66,8 +62,11 @@ def answer_blocks(run: Run) -> list[Block]:
         "variant: median over repetitions [order-statistic interval; its coverage is in the "
         "cost table]. Taskiq / Celery: geometric mean of the per-repetition ratios (each pair "
         f"ran back to back) with a {stats.CONFIDENCE:.0%} {stats.RATIO_METHOD}, n = "
-        f"{'/'.join(map(str, n))} pairs. A verdict needs at least {stats.MIN_PAIRS} pairs and "
-        "an interval that excludes 1."
+        f'{"/".join(map(str, n))} pairs. Two readings: "interval vs 1" is the statistical '
+        "one (an interval that excludes 1); the verdict is the practical one, which needs the "
+        f"whole interval beyond ±{run.s.margin:.0%} (the run's margin of practical "
+        'equivalence, `--margin`) and says "no practical difference" when the interval lies '
+        f"inside it. Both need at least {stats.MIN_PAIRS} pairs."
     )
     return [
         Heading(2, "The answer"),
@@ -78,6 +77,10 @@ def answer_blocks(run: Run) -> list[Block]:
         Chart(
             "forest",
             "Taskiq / Celery throughput, every comparison",
-            charts.forest_chart(forest, "Taskiq / Celery throughput (interval; 1.0 = equal)"),
+            charts.forest_chart(
+                forest, "Taskiq / Celery throughput (interval; 1.0 = equal)", run.s.margin
+            ),
         ),
+        Heading(3, "Memory"),
+        *memory_blocks(run),
     ]

@@ -68,12 +68,15 @@ class ForestRow:
     ratio: Ratio
 
 
-def forest_chart(rows: Sequence[ForestRow], title: str) -> str:
-    """Every Taskiq / Celery ratio with its interval on a log axis; 1.0 marked. Right
-    of the line Taskiq is ahead; a whisker that crosses it decides nothing."""
+def forest_chart(rows: Sequence[ForestRow], title: str, margin: float | None = None) -> str:
+    """Every Taskiq / Celery ratio with its interval on a log axis; 1.0 marked, and the
+    margin of practical equivalence shaded. Right of the line Taskiq is ahead; a whisker
+    that reaches into the band decides nothing."""
     shown = [r for r in rows if r.ratio.point is not None]
     with _figure(7.5, 0.9 + 0.28 * max(1, len(shown))) as fig:
         ax = fig.add_subplot()
+        if margin:
+            ax.axvspan(1 / (1 + margin), 1 + margin, color="#dddddd", zorder=0)
         for y, row in enumerate(reversed(shown)):
             r, c = row.ratio, MODE_COLOURS.get(row.mode, "#333333")
             assert r.point is not None

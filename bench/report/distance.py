@@ -61,7 +61,10 @@ def distance_blocks(summary: Summary) -> list[Block]:
         heads = ["scenario", "RTT ms", f"{mode.celery} jobs/s", "taskiq jobs/s"]
         blocks += [
             Heading(3, f"{mode.title}: {mode.celery} vs taskiq"),
-            Table([*heads, "taskiq / celery", "verdict"], rows),
+            Table(
+                [*heads, "taskiq / celery", f"verdict (±{summary.margin:.0%})", "interval vs 1"],
+                rows,
+            ),
         ]
     chart = charts.distance_chart(lines, "Taskiq / Celery throughput against the RTT")
     return [
@@ -95,7 +98,8 @@ def _mode_rows(
                 continue
             r = comp.throughput_ratio
             figures = [interval(celery.throughput), interval(taskiq.throughput), ratio(r)]
-            rows.append([scenario, f"{rtt:g}", *figures, stats.verdict(r, *FASTER)])
+            says = [stats.practical_verdict(r, summary.margin, *FASTER), stats.verdict(r, *FASTER)]
+            rows.append([scenario, f"{rtt:g}", *figures, *says])
             points.append((rtt, r))
         lines.append(charts.DistanceLine(f"{scenario} ({mode})", mode, points))
     return rows, lines
@@ -104,7 +108,7 @@ def _mode_rows(
 def _slowdown(summary: Summary) -> list[list[str]]:
     rows = []
     for d in sorted(summary.distance, key=lambda d: (d.scenario, order_key(d.variant), d.rtt_ms)):
-        says = stats.verdict(d.ratio, *SLOWER)
+        says = stats.practical_verdict(d.ratio, summary.margin, *SLOWER)
         rows.append([d.scenario, d.variant, f"{d.rtt_ms:g}", ratio(d.ratio), says])
     return rows
 

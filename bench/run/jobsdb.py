@@ -10,6 +10,19 @@ from sqlalchemy.engine import make_url
 from bench.raw import JOB_COLUMNS, write_rows
 from core.contract import UNFINISHED
 
+DATASET_ORDERS = 2000  # sales_report's fixed dataset (about 5000 order lines)
+SEED_ORDERS = """
+    INSERT INTO orders (job_id, customer, subtotal, tax, total, created_at)
+    SELECT md5('queuebench-dataset-' || i)::uuid, 'dataset', 0, 0, 0,
+           clock_timestamp() - make_interval(secs => i % 600)
+    FROM generate_series(1, :n) AS i"""
+SEED_ITEMS = """
+    INSERT INTO order_items (order_id, sku, qty, unit_price, line_total)
+    SELECT o.id, 'SKU-' || ((o.id * 31 + j) % 50), 1 + (o.id + j) % 5,
+           1 + ((o.id * 17 + j * 13) % 1000) / 10.0,
+           (1 + (o.id + j) % 5) * (1 + ((o.id * 17 + j * 13) % 1000) / 10.0)
+    FROM orders o, generate_series(0, (o.id % 4)) AS j"""
+
 
 class JobsDB:
     def __init__(self, database_url: str) -> None:
@@ -81,6 +94,17 @@ class JobsDB:
         cost grows with the orders it aggregates). Saved results keep their own copy."""
         with self.engine.begin() as c:
             c.execute(text("TRUNCATE jobs, order_items, orders, sales_summary, invoices"))
+
+    def seed_orders(self, orders: int = DATASET_ORDERS) -> int:
+        """Replace the orders with the same dataset every time (sales_report's cost grows with
+        the orders in its window, so each of its cells starts from this one): `orders`
+        orders of 1-4 lines over 50 SKUs, values fixed by their index, all created in the
+        last 10 minutes (inside the scenario's every window)."""
+        with self.engine.begin() as c:
+            c.execute(text("TRUNCATE order_items, orders, sales_summary RESTART IDENTITY"))
+            c.execute(text(SEED_ORDERS), {"n": orders})
+            c.execute(text(SEED_ITEMS))
+            return int(c.scalar(text("SELECT count(*) FROM orders")) or 0)
 
     def export(self, run_id: str, path: Path) -> list[str]:
         """Write the run's per-job rows (times in epoch seconds, Postgres clock) to CSV;

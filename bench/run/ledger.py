@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.run import rabbit
+from bench.run.jobsdb import DATASET_ORDERS
 from bench.spec.profiles import Profile
 from core.settings import Settings
 
@@ -26,6 +27,7 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
         "retry_policy": f"in core.lifecycle for both: {settings.retry_max_attempts} attempts, "
         f"backoff {settings.retry_backoff_s}s doubling to {settings.retry_backoff_max_s}s",
         "worker_processes": settings.worker_processes,
+        "worker_slots": settings.worker_slots,
         "in_flight_per_process": f"Taskiq --max-async-tasks={settings.worker_slots}; Celery "
         f"prefork 1 (equal processes), Celery threads pool {settings.worker_slots} threads "
         "(equal in-flight capacity)",
@@ -47,10 +49,12 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
         "worker_log_level": "WARNING for both",
         "api": "one uvicorn process, shared by both backends: api.benchmark:app, api.main's app "
         "with the probes' routes and the fault hook (off unless a fault cell sets it)",
+        "sales_report_dataset": f"{DATASET_ORDERS} orders, the same before each of its cells",
         "warmup_s": profile.warmup_s,
         "measured_s": profile.duration_s,
         "drain_window_s": profile.drain_window_s,
         "repetitions": profile.reps,
+        "practical_margin": profile.margin,
         "interleaving": "variants alternate within a repetition, their order reversed every "
         "repetition (A B C, C B A, ...)",
     }

@@ -33,6 +33,7 @@ class Profile:
     rtts: tuple[float, ...] = ()
     calibrate: bool = False  # the harness's own overhead, against a bare drain
     smoke: bool = False  # says so in the report: too short for verdicts to mean much
+    margin: float = 0.05  # of practical equivalence: no verdict inside 1 +/- margin
 
 
 BASIC = JOBS
@@ -43,8 +44,9 @@ PROFILES: dict[str, Profile] = {
     for p in [
         Profile(
             "quick",
-            "SMOKE RUN: Celery prefork vs Taskiq, four jobs, short drains, 3 repetitions",
-            ("celery", "taskiq"),
+            "SMOKE RUN: both fairness modes (Celery threads and prefork vs Taskiq), four jobs, "
+            "short drains, 3 repetitions",
+            ("celery-threads", "celery", "taskiq"),
             BASIC,
             (DRAIN,),
             reps=3,

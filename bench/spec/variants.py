@@ -110,15 +110,17 @@ class Mode:
     colour: str
 
 
+# Equal in-flight capacity first: it compares the libraries as experts deploy them; equal
+# processes mostly measures prefork's one task per process (see README).
 MODES = (
-    Mode("processes", "equal processes", "celery",
-         "the same worker processes and DB pool per process; Celery prefork runs one task per "
-         "process, Taskiq WORKER_SLOTS coroutines per process",
-         "#1f77b4"),
     Mode("in-flight", "equal in-flight capacity", "celery-threads",
          "tuned as experts run I/O-bound work: Celery's threads pool with as many threads per "
          "process as Taskiq has slots, one event loop and one DB pool per process for both",
          "#17becf"),
+    Mode("processes", "equal processes", "celery",
+         "the same worker processes and DB pool per process; Celery prefork runs one task per "
+         "process, Taskiq WORKER_SLOTS coroutines per process",
+         "#1f77b4"),
 )  # fmt: skip
 MODE_BY_KEY = {m.key: m for m in MODES}
 

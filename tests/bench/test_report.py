@@ -33,7 +33,12 @@ BASE = {
     ("noop", "drain", 0.0): {"celery": 420.0, "celery-threads": 300.0, "taskiq": 360.0},
     ("noop", "closed", 16.0): {"celery": 150.0, "celery-threads": 140.0, "taskiq": 150.0},
 }
-LEDGER: dict[str, object] = {"queues": "quorum", "worker_processes": 2, "prefetch": {"per": 32}}
+LEDGER: dict[str, object] = {
+    "queues": "quorum",
+    "worker_processes": 2,
+    "worker_slots": 32,
+    "prefetch": {"per": 32},
+}
 
 
 def make_cell(key: tuple[str, str, float], variant: str, rep: int) -> CellResult:
@@ -124,12 +129,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     return md.read_text(), page.read_text()
 
 
-def verdict_of(md: str, scenario: str, load: str) -> list[str]:
-    """The verdict cells of one row of the answer table (one per fairness mode)."""
+def verdict_of(md: str, scenario: str, load: str, column: int = 5) -> list[str]:
+    """The verdict cells of one row of the answer table (one per fairness mode, equal
+    in-flight first); column 6 is the statistical reading."""
     answer = md.split("## The answer")[1].split("## Why")[0]
     row = next(line for line in answer.splitlines() if line.startswith(f"| {scenario} | {load} |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    return [cells[5], cells[9]]
+    return [cells[column], cells[column + 5]]
 
 
 def test_the_answer_comes_first(rendered: tuple[str, str]) -> None:
@@ -141,29 +147,49 @@ def test_the_answer_comes_first(rendered: tuple[str, str]) -> None:
 
 def test_verdicts_follow_the_paired_intervals(rendered: tuple[str, str]) -> None:
     md, _ = rendered
-    # equal processes, then equal in-flight capacity
+    # equal in-flight capacity, then equal processes
     assert verdict_of(md, "fetch_rates", "drain") == ["Taskiq faster", "Taskiq faster"]
-    assert verdict_of(md, "noop", "drain") == ["Celery faster", "Taskiq faster"]
-    assert verdict_of(md, "noop", "closed 16 users")[0] == "no clear difference"
+    assert verdict_of(md, "noop", "drain") == ["Taskiq faster", "Celery faster"]
+    assert verdict_of(md, "noop", "closed 16 users", 6)[1] == "no clear difference"
+    assert verdict_of(md, "noop", "closed 16 users")[1] == "no practical difference"
 
 
-def test_headline_counts_match_the_table(rendered: tuple[str, str]) -> None:
+def test_the_practical_reading_needs_the_interval_beyond_the_margin(
+    rendered: tuple[str, str],
+) -> None:
+    md, _ = rendered
+    # 1.04x [1.04, 1.04]: statistically Taskiq ahead, by less than the 5% margin
+    assert verdict_of(md, "fetch_rates", "closed 32 users", 6)[0] == "Taskiq faster"
+    assert verdict_of(md, "fetch_rates", "closed 32 users")[0] == "no practical difference"
+    # 1.07x [1.04, 1.09]: its interval reaches into the margin, so it settles nothing
+    assert verdict_of(md, "noop", "closed 16 users")[0] == "unsettled (interval crosses ±5%)"
+
+
+def test_the_paragraph_per_mode_is_built_from_the_verdicts(rendered: tuple[str, str]) -> None:
     md, _ = rendered
     answer = md.split("## The answer")[1].split("## Why")[0]
-    rows = [line for line in answer.splitlines() if line.startswith(("| fetch_rates", "| noop"))]
-    said = [c.strip() for r in rows for i, c in enumerate(r.strip("|").split("|")) if i in (5, 9)]
-    first = next(line for line in answer.splitlines() if line.startswith("- equal processes"))
-    processes = [c.strip() for r in rows for i, c in enumerate(r.strip("|").split("|")) if i == 5]
-    assert f"Taskiq faster in {processes.count('Taskiq faster')}," in first
-    assert f"Celery faster in {processes.count('Celery faster')}," in first
-    assert len(said) == 8 and "4 comparisons" in first
+    in_flight, processes = (line for line in answer.splitlines() if line.startswith("- Equal "))
+    assert in_flight.startswith("- Equal in-flight capacity (celery-threads against taskiq)")
+    assert "Celery faster" not in in_flight
+    assert "No practical difference in throughput (within ±5%) on fetch_rates closed" in in_flight
+    assert "Celery faster by more than 5% on noop drain 0.86" in processes
+    assert "No practical difference in throughput (within ±5%) on noop closed 16 users" in processes
+    assert "Memory: celery workers peaked at 125 MB per process, taskiq at 125 MB." in processes
+
+
+def test_memory_per_process_and_per_job_in_flight(rendered: tuple[str, str]) -> None:
+    md, _ = rendered
+    memory = md.split("### Memory")[1].split("## Why")[0]
+    # 250 MB for 2 processes: prefork holds 2 jobs, threads and Taskiq 2 x 32
+    assert "| celery | 250 [250, 250] | 125 | 125 | fetch_rates |" in memory
+    assert "| taskiq | 250 [250, 250] | 125 | 3.91 | fetch_rates |" in memory
 
 
 def test_ratio_cells_show_the_interval_and_the_method_is_stated(rendered: tuple[str, str]) -> None:
     md, _ = rendered
     assert re.search(r"\| \d+\.\d\d\u00d7 \[\d+\.\d\d, \d+\.\d\d\] \|", md)
     assert "95% t-interval on paired log-ratios, n = 4/5 pairs" in md  # one invalid rep
-    assert "A verdict needs at least 3 pairs" in md
+    assert "Both need at least 3 pairs" in md
 
 
 def test_no_table_is_empty_and_no_header_repeats(rendered: tuple[str, str]) -> None:
@@ -233,11 +259,10 @@ def console_tables(summary: Summary) -> list[RichTable]:
 
 def test_console_shows_the_answer_table_from_the_same_blocks() -> None:
     summary = make_summary()
-    [answer] = console_tables(summary)
+    answer, memory = console_tables(summary)
     assert answer.row_count == len(BASE) == 4  # a row per scenario and load
-    verdicts = [
-        c for col in answer.columns if str(col.header).endswith("verdict") for c in col.cells
-    ]
+    assert memory.row_count == 3  # a row per variant
+    verdicts = [c for col in answer.columns if str(col.header).endswith("(±5%)") for c in col.cells]
     assert len(verdicts) == len(summary.comparisons) == 8
 
 

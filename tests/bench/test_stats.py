@@ -82,3 +82,19 @@ def test_lost_and_duplicates() -> None:
     assert stats.count_lost(["done", "failed", "queued", "running", "done"]) == 2
     assert stats.count_repeats([1, 3, 0, 2]) == 3  # two extra calls, then one
     assert stats.count_repeats([]) == 0
+
+
+def test_practical_verdict_needs_the_interval_beyond_the_margin() -> None:
+    def r(lo: float, hi: float, n: int = 5) -> Ratio:
+        return Ratio(point=(lo * hi) ** 0.5, lo=lo, hi=hi, n=n, confidence=0.95, method="t")
+
+    say = ("B faster", "A faster")
+    assert stats.practical_verdict(r(1.06, 1.2), 0.05, *say) == "B faster"
+    assert stats.practical_verdict(r(0.8, 0.94), 0.05, *say) == "A faster"
+    assert stats.practical_verdict(r(1.01, 1.04), 0.05, *say) == "no practical difference"
+    assert stats.practical_verdict(r(0.96, 1.03), 0.05, *say) == "no practical difference"
+    assert stats.practical_verdict(r(1.02, 1.08), 0.05, *say) == "unsettled (interval crosses ±5%)"
+    assert stats.practical_verdict(r(0.90, 1.10), 0.05, *say) == "unsettled (interval crosses ±5%)"
+    assert stats.practical_verdict(r(1.2, 1.3, n=2), 0.05, *say).startswith("no verdict")
+    # a margin of 0 is the statistical reading
+    assert stats.practical_verdict(r(1.01, 1.04), 0.0, *say) == "B faster"
