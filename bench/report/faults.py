@@ -16,7 +16,7 @@ HEADERS = [
     "re-run without effect",
     "external calls repeated",
     "republished",
-    "503 at API",
+    "rows failed at publish (503)",
     "recovery s",
     "dead-lettered",
     "left in queue",
@@ -177,7 +177,9 @@ EXPLAINED = (
     "(price_order and fetch_rates, each holding its transaction 200 ms before 'done' "
     "through the TEST_HOLD_MS hook, so jobs are always in flight). "
     "Counts come from the jobs table after the drain. Accepted excludes requests the API "
-    "refused with 503 (their rows say failed, nothing was queued). Re-run = jobs with "
+    "refused with 503 after writing their row (the publish failed: the row says failed, "
+    "nothing was queued); a 503 while RabbitMQ blocks publishers writes no row, and is "
+    "counted only in the second table, from every POST. Re-run = jobs with "
     "more than one attempt; re-run without effect = deliveries that found their job "
     "finished; external calls repeated = calls beyond one per job at the external "
     "service; republished = jobs the recovery published again; recovery = from the "
