@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import RenderableType
 
 from bench.report.answer import answer_blocks
-from bench.report.blocks import Block, Heading, Para, to_markdown
+from bench.report.blocks import Block, Chart, Heading, Para, to_markdown
 from bench.report.console import renderables
 from bench.report.details import chart_blocks, flagged_blocks, key_value, locust_blocks
 from bench.report.distance import distance_blocks
@@ -97,4 +97,6 @@ def console_view(summary: Summary) -> Iterator[RenderableType]:
     run = Run(summary)
     smoke = ", SMOKE RUN" if summary.smoke else ""
     head = [Heading(1, f"queuebench {summary.run_id} ({summary.profile}{smoke})")]
-    yield from renderables([*head, *answer_blocks(run), *fault_blocks(summary, brief=True)])
+    distance = [b for b in distance_blocks(summary) if not isinstance(b, Chart)]
+    answer = [*answer_blocks(run), *distance, *fault_blocks(summary, brief=True)]
+    yield from renderables([*head, *answer])

@@ -28,7 +28,14 @@ def headline(run: Run) -> list[str]:
 
 def answer_blocks(run: Run) -> list[Block]:
     if not run.modes:
-        return [Heading(2, "The answer"), Para("No Taskiq / Celery comparison ran in this run.")]
+        by_distance = any(c.rtt_ms is not None for c in run.s.comparisons)
+        said = (
+            'This run compared Taskiq and Celery at a distance only: its answer is in "The '
+            'answer by distance" below.'
+            if by_distance
+            else "No Taskiq / Celery comparison ran in this run."
+        )
+        return [Heading(2, "The answer"), Para(said)]
     headers = ["scenario", "load"]
     groups = [("", "", 2)]
     for mode in run.modes:

@@ -350,3 +350,13 @@ def test_a_component_the_harness_cannot_see_is_not_measured_not_zero(tmp_path: P
     rows = [line.split("|") for line in cost.splitlines() if line.startswith("| fetch_rates |")]
     assert len(rows) == 6 and {r[10].strip() for r in rows} == {"not measured here"}
     assert f"- postgres: {unseen}" in why
+
+
+def test_a_run_compared_only_at_a_distance_points_to_that_answer(tmp_path: Path) -> None:
+    summary = make_summary()
+    for c in summary.comparisons:
+        c.rtt_ms = 1.0
+    summary.dump(tmp_path)
+    md = report.render(tmp_path)[0].read_text()
+    answer = md.split("## The answer")[1].split("##")[0]
+    assert "at a distance only" in answer and "No Taskiq / Celery comparison" not in answer
