@@ -122,7 +122,7 @@ def settings_for(external: bool, stub_port: int, **given: object) -> Settings:
 
 @app.command()
 def run(
-    profile: Annotated[str, typer.Argument(help="quick | standard | full | tiny")] = "quick",
+    profile: Annotated[str, typer.Argument(help=" | ".join(PROFILES))] = "quick",
     variants_: Annotated[str | None, Opt("--variants", help="comma list")] = None,
     scenarios_: Annotated[str | None, Opt("--scenarios", help="comma list")] = None,
     models: Annotated[str | None, Opt(help="comma list of models, or none")] = None,

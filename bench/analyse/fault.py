@@ -14,7 +14,10 @@ DEADLINE_FAILED = "deadline exceeded"  # core.lifecycle.overrun
 
 
 def during(data: CellData, start: float, end: float) -> dict[str, object]:
-    """What the fault did while it lasted: the API's refusals and latency, jobs still done."""
+    """What the fault did while it lasted: the API's refusals and latency, jobs still done.
+    A fault that lasted an instant (a kill) has nothing to count: None, never a 0."""
+    if end <= start:
+        return {"refused_during": None, "flowing_during": None}
     posts = [p for p in read_posts(data.dir) if start <= float(p["t"]) <= end]
     refused = [float(p["t"]) for p in posts if p["status"] == "503"]
     latency = [float(p["latency_ms"]) for p in posts]

@@ -142,7 +142,8 @@ def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
             "While each fault lasted (from its strike to its end): the API's answers to the "
             "POSTs sent then (Locust's log of every POST), the jobs that still finished, and "
             "the rows that ran out of attempts at their deadline with how long their last "
-            "attempt ran (n/a: the cell kept no POST log)."
+            "attempt ran (n/a: nothing to count, because the fault was an instant, as a kill "
+            "is, or no POST was sent while it lasted)."
         ),
         Table(DURING, [while_it_lasted(c) for c in cells], empty="No fault cell counts."),
     ]
