@@ -88,6 +88,5 @@ def answer_blocks(run: Run) -> list[Block]:
                 forest, "Taskiq / Celery throughput (interval; 1.0 = equal)", run.s.margin
             ),
         ),
-        Heading(3, "Memory"),
         *memory_blocks(run),
     ]

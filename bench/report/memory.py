@@ -3,7 +3,7 @@ can hold in flight, from the groups' medians over repetitions."""
 
 from dataclasses import dataclass
 
-from bench.report.blocks import Block, Para, Table
+from bench.report.blocks import Block, Heading, Para, Table
 from bench.report.format import interval, num
 from bench.report.index import Run
 from bench.spec.variants import BY_NAME, order_key
@@ -57,9 +57,16 @@ def memory_blocks(run: Run) -> list[Block]:
         [m.variant, interval(m.total), num(m.per_process), num(m.per_job), m.scenario]
         for m in memory(run)
     ]
-    if not rows:
-        return []
+    if not rows:  # --external: the deployment's workers are not the harness's processes
+        return [
+            Heading(3, "Memory"),
+            Para(
+                "Worker memory: not measured here (no worker process of this run was one the "
+                "harness started and could see)."
+            ),
+        ]
     return [
+        Heading(3, "Memory"),
         Table(
             ["variant", "peak worker RSS, MB", "per process", "per job in flight", "highest in"],
             rows,

@@ -360,3 +360,14 @@ def test_a_run_compared_only_at_a_distance_points_to_that_answer(tmp_path: Path)
     md = report.render(tmp_path)[0].read_text()
     answer = md.split("## The answer")[1].split("##")[0]
     assert "at a distance only" in answer and "No Taskiq / Celery comparison" not in answer
+
+
+def test_workers_the_harness_cannot_see_have_memory_not_measured(tmp_path: Path) -> None:
+    summary = make_summary()
+    for cell in summary.cells:  # --external: the deployment's workers
+        cell.usage.pop("workers")
+    summary.groups = grouping.groups(summary.cells)
+    summary.dump(tmp_path)
+    md = report.render(tmp_path)[0].read_text()
+    memory = md.split("### Memory")[1].split("##")[0]
+    assert "Worker memory: not measured here" in memory and "|" not in memory
