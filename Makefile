@@ -23,7 +23,9 @@ help:
 
 env:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+	@# Compiled once here: a process that may not write bytecode (PYTHONDONTWRITEBYTECODE)
+	@# would compile every import again, seconds per worker start.
+	$(UV) sync --frozen --compile-bytecode
 
 services:
 	./scripts/services.sh
