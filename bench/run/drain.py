@@ -83,11 +83,12 @@ def run(
     ctx: Context, backlogs: Backlogs, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase
 ) -> Marks:
     queue = ctx.settings.queue_for(cell.backend)
-    ctx.workers.stop()
+    ctx.workers.stop_before(cell)
     amqp.each_queue(ctx.settings, "purge")
     backlog = backlogs.size(cell)
     on_phase(f"prefill {backlog}")
     prefill(ctx.services.http, cell, run_id, backlog)
+    ctx.workers.stop()  # every worker gone before the sampler and the window
     message = amqp.peek_message(ctx.settings.amqp_url, queue)
     if cell.rtt_ms is not None and ctx.workers.distance is not None:
         ctx.workers.distance.at(cell.rtt_ms)  # started and measured before the window opens

@@ -25,7 +25,7 @@ from core.settings import Settings
 
 SOURCE = Path(__file__).resolve().parents[2] / "netdelay" / "netdelay.c"
 MAX_RTT_MS = 50.0  # beyond any datacentre: a bigger ask is a typo
-PROBES = 200  # round trips per probe, after a warm-up of 20
+PROBES = 60  # round trips per probe (the median), after a warm-up of 10
 
 
 class ProxyError(RuntimeError):
@@ -131,7 +131,7 @@ def start(procs: Processes, rtt_ms: float, found: list[Route], name: str = "netd
 
 
 async def _median_ms(call: Callable[[], Awaitable[object]], n: int = PROBES) -> float:
-    for _ in range(20):
+    for _ in range(10):
         await call()
     times = []
     for _ in range(n):

@@ -51,15 +51,19 @@ class Processes:
         if proc is not None:
             stop_group(proc, timeout)
 
-    def stop_all(self, of: str | None = None) -> None:
-        """Stop every process (of one component); SIGTERM reaches them all at once."""
+    def terminate(self, of: str | None = None) -> list[str]:
+        """SIGTERM every process (of one component) at once, without waiting; their names."""
         names = [n for n in self.running if of is None or component(n) == of]
         for name in names:
             proc = self.running[name]
             if proc.poll() is None:
                 with suppress(ProcessLookupError):
                     proc.send_signal(signal.SIGTERM)
-        for name in names:
+        return names
+
+    def stop_all(self, of: str | None = None) -> None:
+        """Stop every process (of one component); SIGTERM reaches them all at once."""
+        for name in self.terminate(of):
             self.stop(name)
 
     def of(self, part: str) -> list[str]:

@@ -57,6 +57,18 @@ class Workers:
             self.procs.stop_all("workers")
         self.running_for = None
 
+    def stop_before(self, cell: Cell) -> None:
+        """Before a cell's backlog is posted. Workers of the cell's backend stop first: none of
+        the backlog may reach them. Workers of the other backend consume another queue: they
+        get their SIGTERM now and are waited for after the backlog (`stop`), so their warm
+        shutdown overlaps the posting, which is not measured."""
+        running = self.running_for
+        if running is not None and BY_NAME[running[0]].backend != cell.backend:
+            if not self.target.external:
+                self.procs.terminate("workers")
+        else:
+            self.stop()
+
     def expected_consumers(self, cell: Cell) -> int:
         if self.target.external:
             return 1
