@@ -26,16 +26,19 @@ def headline(run: Run) -> list[str]:
     return [mode_paragraph(run, mode) for mode in run.modes]
 
 
-def answer_blocks(run: Run) -> list[Block]:
-    if not run.modes:
-        by_distance = any(c.rtt_ms is not None for c in run.s.comparisons)
-        said = (
-            'This run compared Taskiq and Celery at a distance only: its answer is in "The '
-            'answer by distance" below.'
-            if by_distance
-            else "No Taskiq / Celery comparison ran in this run."
-        )
-        return [Heading(2, "The answer"), Para(said)]
+def nothing_compared(run: Run) -> list[Block]:
+    by_distance = any(c.rtt_ms is not None for c in run.s.comparisons)
+    said = (
+        'This run compared Taskiq and Celery at a distance only: its answer is in "The '
+        'answer by distance" below.'
+        if by_distance
+        else "No Taskiq / Celery comparison ran in this run."
+    )
+    return [Heading(2, "The answer"), Para(said)]
+
+
+def answer_table(run: Run) -> tuple[Table, list[ForestRow]]:
+    """Per scenario and load, each mode's jobs/s, ratio and both readings; the forest rows."""
     headers = ["scenario", "load"]
     groups = [("", "", 2)]
     for mode in run.modes:
@@ -55,16 +58,15 @@ def answer_blocks(run: Run) -> list[Block]:
             row += [interval(celery.throughput), interval(taskiq.throughput)]
             row += [ratio(comp.throughput_ratio), practical(comp, run.s.margin)]
             row.append(throughput_verdict(comp))
-            forest.append(
-                ForestRow(
-                    f"{key[0]} {load_label(key[1], key[2])} ({mode.key})",
-                    mode.key,
-                    comp.throughput_ratio,
-                )
-            )
+            label = f"{key[0]} {load_label(key[1], key[2])} ({mode.key})"
+            forest.append(ForestRow(label, mode.key, comp.throughput_ratio))
         rows.append(row)
+    return Table(headers, rows, groups), forest
+
+
+def method_note(run: Run) -> str:
     n = sorted({c.throughput_ratio.n for c in run.main_comparisons})
-    method = (
+    return (
         "Throughput from the jobs table (completions in each cell's measured window). Per "
         "variant: median over repetitions [order-statistic interval; its coverage is in the "
         "cost table]. Taskiq / Celery: geometric mean of the per-repetition ratios (each pair "
@@ -75,12 +77,18 @@ def answer_blocks(run: Run) -> list[Block]:
         'equivalence, `--margin`) and says "no practical difference" when the interval lies '
         f"inside it. Both need at least {stats.MIN_PAIRS} pairs."
     )
+
+
+def answer_blocks(run: Run) -> list[Block]:
+    if not run.modes:
+        return nothing_compared(run)
+    table, forest = answer_table(run)
     return [
         Heading(2, "The answer"),
         Bullets(headline(run)),
-        Table(headers, rows, groups),
+        table,
         Bullets([f"{mode.title}: {mode.terms}." for mode in run.modes]),
-        Para(method),
+        Para(method_note(run)),
         Chart(
             "forest",
             "Taskiq / Celery throughput, every comparison",
