@@ -9,7 +9,8 @@ against) with the benchmark's changes, and only these (tests/bench/test_commands
 - the threads pool's prefetch multiplier reserves WORKER_PREFETCH per process, like Taskiq's
   qos;
 - the benchmark's module is loaded (the two probe tasks and the fault hooks:
-  workers_celery/benchmark.py, workers_taskiq/benchmark.py);
+  workers_celery/benchmark.py, workers_taskiq/benchmark.py; Celery's also ticks its event
+  loop every second, as the heartbeat did, or an idle threads worker takes 10 s to stop);
 - Celery's node names are the benchmark's own (`bench...@host`): a node name owns its
   remote-control queue on the broker, so a test or a deployment's worker on the same
   RabbitMQ must not share it."""

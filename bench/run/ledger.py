@@ -39,8 +39,9 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
         "celery_pool": f"prefork, {settings.worker_processes} child processes; threads: "
         f"{settings.worker_processes} worker processes (one loop and pool each)",
         "celery_worker_flags": "--without-mingle --without-gossip --without-heartbeat, task "
-        "events off (-E not given), --include workers_celery.benchmark (the probe tasks and "
-        "fault hooks)",
+        "events off (-E not given), --include workers_celery.benchmark (the probe tasks, "
+        "fault hooks, and a 1 s no-op timer in place of the heartbeat's, which woke an idle "
+        "threads worker's loop for its shutdown)",
         "celery_failed_tasks": "rejected, dead-lettered (task_acks_on_failure_or_timeout=False)",
         "db_pool_per_process": f"pool_size={settings.db_pool_size}, "
         f"max_overflow={settings.db_max_overflow}",
