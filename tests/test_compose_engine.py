@@ -1,7 +1,9 @@
 """docker compose on a real Docker engine, as a user runs it: each worker profile comes up
-(`up --wait`), runs the four jobs through the published API and goes (`down -v`); scaled
-workers all consume; Flower asks for its credentials; the benchmark in compose, local and
-external, writes a report that compares Taskiq with Celery; Ctrl-C leaves nothing behind.
+(`up --wait`) and runs the four jobs through the published API; scaled workers all consume;
+Flower asks for its credentials; the benchmark in compose, local and external, writes a
+report that compares Taskiq with Celery; Ctrl-C leaves nothing behind; `down -v` at the end.
+The tests share one deployment, as a user's would be (its Postgres and RabbitMQ start once:
+they are most of an `up`); each test removes the workers it started.
 Skipped, with the reason, where no engine runs (`.ci/run` starts one)."""
 
 import contextlib
@@ -26,6 +28,8 @@ problem = compose.engine_problem()
 pytestmark = pytest.mark.skipif(problem is not None, reason=f"compose engine tests: {problem}")
 JOBS = ("price_order", "sales_report", "fetch_rates", "render_invoice")
 QUEUES = {"celery": "jobs.celery", "taskiq": "jobs.taskiq"}
+# Started by a test and removed after it (Flower too: it remembers the workers it saw).
+PER_TEST = ("worker-celery", "worker-celery-threads", "worker-taskiq", "flower")
 TIMINGS: dict[str, float] = {}  # up --wait seconds per profile, printed at the end
 
 
@@ -39,10 +43,17 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         print(f"compose up --wait, {name}: {seconds:.1f} s")
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    with compose.project(tmp_path, WORKER_SLOTS="8") as p:
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory, images: None) -> Iterator[Project]:
+    with compose.project(tmp_path_factory.mktemp("deployment"), WORKER_SLOTS="8") as p:
         yield p
+
+
+@pytest.fixture
+def project(deployment: Project) -> Iterator[Project]:
+    """The shared deployment; the workers and Flower a test started are removed after it."""
+    yield deployment
+    deployment.run("--profile", "*", "rm", "-s", "-f", *PER_TEST, check=False)
 
 
 def wait_consumers(p: Project, queue: str, at_least: int, limit_s: float = 120) -> None:
@@ -122,29 +133,39 @@ def test_external_bench_compares_the_deployed_profiles(project: Project) -> None
     project.up(["celery", "taskiq"])
     wait_consumers(project, QUEUES["celery"], 1)
     wait_consumers(project, QUEUES["taskiq"], 2)
+    before = runs(project.results)
     out = project.run(
         "run", "--rm", "-e", "BENCH_PROFILE=tiny", "bench", "external", "--faults", "none"
     )
     assert "--external: variants celery, taskiq" in out, out[-3000:]
-    summary = one_summary(project.results)
+    summary = summary_of(new_run(project.results, before))
     modes = {(c["scenario"], c["model"], c["mode"]) for c in summary["comparisons"]}
     assert ("price_order", "closed", "processes") in modes, out[-3000:]
 
 
-def one_summary(results: Path) -> dict[str, Any]:
-    [run] = [d for d in results.iterdir() if d.is_dir()]
-    summary: dict[str, Any] = json.loads((run / "summary.json").read_text())
+def runs(results: Path) -> set[Path]:
+    return {d for d in results.iterdir() if d.is_dir()}
+
+
+def new_run(results: Path, before: set[Path]) -> Path:
+    """The one run directory written since `before` (the results directory is shared)."""
+    [run] = runs(results) - before
     assert (run / "report.html").exists()
+    return run
+
+
+def summary_of(run: Path) -> dict[str, Any]:
+    summary: dict[str, Any] = json.loads((run / "summary.json").read_text())
     return summary
 
 
 def test_compose_bench_compares_taskiq_with_celery(project: Project) -> None:
+    before = runs(project.results)
     out = project.run("run", "--rm", "-e", "BENCH_PROFILE=tiny", "bench", timeout=900)
-    summary = one_summary(project.results)
-    comparisons = summary["comparisons"]
+    run = new_run(project.results, before)
+    comparisons = summary_of(run)["comparisons"]
     ratios = [c["throughput_ratio"]["point"] for c in comparisons if c["scenario"] == "price_order"]
     assert ratios and all(r is not None and r > 0 for r in ratios), out[-3000:]
-    [run] = [d for d in project.results.iterdir() if d.is_dir()]
     report = (run / "report.md").read_text()
     # Postgres and RabbitMQ run in containers of their own: their CPU is not measured here.
     assert "not measured here" in report
@@ -165,6 +186,7 @@ def bench_processes(p: Project) -> list[str]:
 def test_ctrl_c_leaves_only_compose_services(project: Project) -> None:
     """As a user does it: `docker compose run` in a terminal, then Ctrl-C (the terminal's
     byte, which compose passes to the container's terminal)."""
+    before = project.containers()
     cmd = project.cmd("run", "--rm", "-e", "BENCH_PROFILE=tiny", "bench")
     terminal, child = pty.openpty()
     proc = subprocess.Popen(
@@ -180,8 +202,11 @@ def test_ctrl_c_leaves_only_compose_services(project: Project) -> None:
         time.sleep(0.5)
     os.write(terminal, b"\x03")
     assert proc.wait(180) != 0  # interrupted
+    # The bench's container went, with every process in it; only services compose manages
+    # (those that were up, and the Postgres and RabbitMQ `run` started) are left.
     left = project.containers()
-    assert all(re.search(r"-(postgres|rabbitmq)-1$", name) for name in left), left
+    extra = [n for n in left if n not in before and not re.search(r"-(postgres|rabbitmq)-1$", n)]
+    assert not extra, (before, left)
     os.close(terminal)
 
 
@@ -192,12 +217,12 @@ def drain(fd: int, into: list[bytes]) -> None:
             into.append(chunk)
 
 
-def test_an_exposed_api_without_a_token_does_not_start(tmp_path: Path) -> None:
-    with compose.project(tmp_path, API_BIND="0.0.0.0") as p:
-        cmd = p.cmd("up", "-d", "--wait", "api")
-        done = subprocess.run(cmd, cwd=compose.ROOT, env=compose.clean_env(),
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
-        assert done.returncode != 0  # the API exits: `up --wait` fails
-        logs = p.run("logs", "--no-color", "api", check=False)
-        assert "API_BIND=0.0.0.0 exposes the API: set API_TOKEN" in logs, logs[-2000:]
-        assert "Traceback" not in logs
+def test_an_exposed_api_without_a_token_does_not_start(project: Project) -> None:
+    exposed = project.with_settings(API_BIND="0.0.0.0")  # the next `up` puts the API back
+    cmd = exposed.cmd("up", "-d", "--wait", "api")
+    done = subprocess.run(cmd, cwd=compose.ROOT, env=compose.clean_env(),
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode != 0  # the API exits: `up --wait` fails
+    logs = exposed.run("logs", "--no-color", "api", check=False)
+    assert "API_BIND=0.0.0.0 exposes the API: set API_TOKEN" in logs, logs[-2000:]
+    assert "Traceback" not in logs

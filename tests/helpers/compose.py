@@ -1,6 +1,6 @@
-"""docker compose projects for the engine tests: each test gets a project of its own (its
-own name, credentials, host ports and results directory), so it never meets a user's
-deployment, and `down -v` removes it whatever the test did."""
+"""docker compose projects for the engine tests: a project of their own (its own name,
+credentials, host ports and results directory), so they never meet a user's deployment,
+and `down -v` removes it whatever the tests did."""
 
 import os
 import shutil
@@ -82,6 +82,17 @@ class Project:
         flags = [arg for p in profiles for arg in ("--profile", p)]
         self.run(*flags, "up", "-d", "--wait", *extra)
         return time.monotonic() - started
+
+    def with_settings(self, **settings: str) -> "Project":
+        """The same project read through an env file with these settings changed."""
+        env_file = self.env_file.with_name(f"compose.{uuid.uuid4().hex[:6]}.env")
+        lines = [
+            ln for ln in self.env_file.read_text().splitlines() if ln.split("=")[0] not in settings
+        ]
+        env_file.write_text(
+            "".join(f"{ln}\n" for ln in [*lines, *(f"{k}={v}" for k, v in settings.items())])
+        )
+        return Project(self.name, env_file, self.results, self.ports)
 
     @property
     def api(self) -> str:
