@@ -7,6 +7,7 @@ from bench import stats
 from bench.analyse import load
 from bench.analyse.cell import CellData, result
 from bench.raw import read_posts
+from bench.spec.faults import BY_NAME
 from bench.summary import CellResult, FaultFigures
 from core.contract import JobStatus
 
@@ -14,10 +15,7 @@ DEADLINE_FAILED = "deadline exceeded"  # core.lifecycle.overrun
 
 
 def during(data: CellData, start: float, end: float) -> dict[str, object]:
-    """What the fault did while it lasted: the API's refusals and latency, jobs still done.
-    A fault that lasted an instant (a kill) has nothing to count: None, never a 0."""
-    if end <= start:
-        return {"refused_during": None, "flowing_during": None}
+    """What the fault did while it lasted: the API's refusals and latency, jobs still done."""
     posts = [p for p in read_posts(data.dir) if start <= float(p["t"]) <= end]
     refused = [float(p["t"]) for p in posts if p["status"] == "503"]
     latency = [float(p["latency_ms"]) for p in posts]
@@ -30,6 +28,15 @@ def during(data: CellData, start: float, end: float) -> dict[str, object]:
         "post_max_during_ms": max(latency, default=None),
         "flowing_during": sum(1 for t in finished if start <= t <= end),
     }
+
+
+def while_it_lasted(data: CellData, fault: str, start: float, end: float) -> dict[str, object]:
+    """`during` for a fault that stays broken a while (an outage, an alarm, a lock). An instant
+    one (a kill, a drop: its injection takes milliseconds) has nothing to count: None, never
+    a 0 that could not have been anything else."""
+    if BY_NAME[fault].lasts_s == 0 or end <= start:
+        return {"refused_during": None, "flowing_during": None}
+    return during(data, start, end)
 
 
 def deadline_cuts(data: CellData) -> tuple[int, float | None]:
@@ -51,7 +58,9 @@ def figures(data: CellData) -> FaultFigures:
         ]
         recovery = round(min(after) - t_fault, 3) if after else None
     assert record.cell.fault is not None
-    window = during(data, t_fault, t_done) if t_fault is not None and t_done is not None else {}
+    window = {}
+    if t_fault is not None and t_done is not None:
+        window = while_it_lasted(data, record.cell.fault, t_fault, t_done)
     failed_at_deadline, cut_at = deadline_cuts(data)
     return FaultFigures(
         fault=record.cell.fault,

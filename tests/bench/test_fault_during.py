@@ -1,11 +1,12 @@
-"""What a fault did while it lasted is counted over its interval; an instant (a kill) has no
-interval, so its counts are n/a rather than a 0 that could not have been anything else."""
+"""What a fault did while it lasted is counted over its interval; an instant fault (a kill:
+its injection takes milliseconds) has none, so its counts are n/a rather than a 0 that could
+not have been anything else."""
 
 from pathlib import Path
 from typing import Any, cast
 
 from bench.analyse.cell import CellData
-from bench.analyse.fault import during
+from bench.analyse.fault import during, while_it_lasted
 from bench.raw import POSTS_PREFIX, write_rows
 
 
@@ -22,6 +23,9 @@ def test_an_interval_counts_what_happened_in_it(tmp_path: Path) -> None:
     assert figures["flowing_during"] == 2 and figures["post_max_during_ms"] == 2.0
 
 
-def test_an_instant_counts_nothing(tmp_path: Path) -> None:
-    figures = during(cell(tmp_path, [2.0]), 2.0, 2.0)
-    assert figures["refused_during"] is None and figures["flowing_during"] is None
+def test_a_lasting_fault_counts_and_an_instant_one_does_not(tmp_path: Path) -> None:
+    data = cell(tmp_path, [2.0])
+    assert while_it_lasted(data, "broker-alarm", 1.5, 3.0)["refused_during"] == 2
+    for instant in (while_it_lasted(data, "worker-kill", 1.99, 2.01),
+                    while_it_lasted(data, "broker-alarm", 2.0, 2.0)):  # fmt: skip
+        assert instant["refused_during"] is None and instant["flowing_during"] is None
