@@ -93,7 +93,7 @@ async def test_two_deliveries_racing_create_one_order_and_count_one_duplicate(
         condition, not a time: on a loaded box the other may take long to connect)."""
         deadline = asyncio.get_running_loop().time() + 60
         async with sessionmaker() as probe:
-            while await probe.scalar(select(Job.attempts).where(Job.id == job_id)) < 2:
+            while (await probe.scalar(select(Job.attempts).where(Job.id == job_id)) or 0) < 2:
                 assert asyncio.get_running_loop().time() < deadline, "no second delivery"
                 await asyncio.sleep(0.01)
 
