@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import os
 import socket
+import statistics
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,9 +85,12 @@ def rtt_through(settings: Settings, tmp_path: Path, rtt_ms: float) -> float:
 def test_it_adds_the_round_trip_it_is_asked_for(
     settings: Settings, tmp_path: Path, rtt_ms: float
 ) -> None:
-    control = rtt_through(settings, tmp_path, 0)
-    delayed = rtt_through(settings, tmp_path, rtt_ms)
-    assert abs((delayed - control) - rtt_ms) <= TOLERANCE_MS, (control, delayed)
+    # Three pairs, the median of their differences: a busy 2-core box delays a probe now and
+    # then (one pair added 2.37 ms for 2 while the suite ran beside a compose suite).
+    pairs = [(rtt_through(settings, tmp_path, 0), rtt_through(settings, tmp_path, rtt_ms))
+             for _ in range(3)]  # fmt: skip
+    added = statistics.median(delayed - control for control, delayed in pairs)
+    assert abs(added - rtt_ms) <= TOLERANCE_MS, pairs
 
 
 def test_a_port_it_cannot_listen_on_stops_it_with_one_line() -> None:

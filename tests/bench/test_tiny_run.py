@@ -26,10 +26,14 @@ OURS = ("workers_celery", "workers_taskiq", "bench/locustfile.py", "--port 18000
 
 
 def leftovers() -> list[str]:
+    """Processes of this checkout's Python (the harness starts every child with it) that look
+    like the run's: not a compose suite's, or another checkout's, on the same host."""
     found = []
     for p in psutil.process_iter(["cmdline"]):
-        cmd = " ".join(p.info["cmdline"] or [])
-        if any(mark in cmd for mark in OURS) and "pytest" not in cmd:
+        argv = p.info["cmdline"] or []
+        cmd = " ".join(argv)
+        ours = bool(argv) and argv[0] == sys.executable
+        if ours and any(mark in cmd for mark in OURS) and "pytest" not in cmd:
             found.append(f"{p.pid}: {cmd[:120]}")
     return found
 
