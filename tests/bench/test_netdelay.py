@@ -20,7 +20,11 @@ from bench.run import netdelay
 from bench.run.system import Processes
 from core.settings import Settings
 
-TOLERANCE_MS = 0.35  # on this 2-core box under load; the harness prints what it measured
+# The proxy never delivers early; it is late by what a busy box's wake-ups add (at 2 ms:
+# +0.27 ms on a quiet box, +0.36 and +0.51 with a second suite running beside). Doubling the
+# delay (pipelined bytes delayed twice) or none at all still fails. The harness prints the
+# RTT it measured beside the one asked.
+EARLY_MS, LATE_MS = 0.1, 1.0
 
 
 def free_port() -> int:
@@ -90,7 +94,7 @@ def test_it_adds_the_round_trip_it_is_asked_for(
     pairs = [(rtt_through(settings, tmp_path, 0), rtt_through(settings, tmp_path, rtt_ms))
              for _ in range(3)]  # fmt: skip
     added = statistics.median(delayed - control for control, delayed in pairs)
-    assert abs(added - rtt_ms) <= TOLERANCE_MS, pairs
+    assert rtt_ms - EARLY_MS <= added <= rtt_ms + LATE_MS, pairs
 
 
 def test_a_port_it_cannot_listen_on_stops_it_with_one_line() -> None:
