@@ -102,7 +102,10 @@ def choose(name: str, **given: object) -> Profile:
         known = ", ".join(PROFILES)
         fail(f"unknown profile {name!r} (choose from {known}; BENCH_PROFILE in compose)")
     changes = {k: v for k, v in given.items() if v is not None}  # () is "none": asked for
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    chosen = dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    if problem := chosen.problem():
+        fail(problem)
+    return chosen
 
 
 def settings_for(external: bool, stub_port: int, **given: object) -> Settings:
@@ -133,6 +136,7 @@ def run(
     window: Annotated[float | None, Opt(min=1, max=3600, help="drain window, s")] = None,
     users: Annotated[str | None, Opt(help="closed-model users, comma list")] = None,
     rates: Annotated[str | None, Opt(help="open-model jobs/s, comma list")] = None,
+    shares: Annotated[str | None, Opt(help="latency: shares of drain rate, 0.5,0.8")] = None,
     prefetch_sweep: Annotated[str | None, Opt(help="noop drains' prefetch, or none")] = None,
     rtt_ms: Annotated[str | None, Opt(help="network cells' RTTs, ms, e.g. 0,1,2, or none")] = None,
     proxy_port: Annotated[int, Opt(help="the delay proxy's first port (it takes 3)")] = 15400,
@@ -160,6 +164,7 @@ def run(
         ),
         faults=names(faults_, faults.NAMES, "fault"),
         users=numbers(users, int, "--users"), rates=numbers(rates, float, "--rates"),
+        shares=numbers(shares, float, "--shares"),
         prefetch_sweep=numbers(prefetch_sweep, int, "--prefetch-sweep"),
         rtts=distances(rtt_ms),
         reps=reps, duration_s=duration, warmup_s=warmup, drain_window_s=window,

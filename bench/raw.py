@@ -20,11 +20,14 @@ from bench.spec.models import Model, Purpose
 from bench.spec.variants import backend_of
 from core.contract import Backend
 
-RAW_VERSION = 2
+RAW_VERSION = 3  # 3: latency cells (Cell.share, Marks.schedule_seed)
 JOBS_CSV, CALLS_CSV = "jobs.csv", "calls.csv"  # per job: the row; external calls per job id
 SAMPLES_CSV, QUEUE_CSV = "samples.csv", "queue.csv"  # CPU/RSS per component; queue depth
 LOCUST_STATS, JOBCOST_JSON = "locust_stats.csv", "jobcost.json"
-POSTS_PREFIX = "posts"  # posts.<pid>.csv: every POST of a Locust process (t, latency_ms, status)
+# posts.<pid>.csv: every POST of a Locust process: t (sent), latency_ms, status, and for the
+# latency model's arrivals scheduled (when it was due), late_ms (sent - scheduled; empty:
+# never sent), id (the job's, when accepted)
+POSTS_PREFIX = "posts"
 JOB_COLUMNS = (
     *("id", "task", "status", "attempts", "duplicate_deliveries", "publishes"),
     *("enqueued", "first_started", "started", "finished", "error"),
@@ -47,6 +50,10 @@ class Cell(BaseModel):
     purpose: Purpose = Purpose.main
     bare: bool = False  # calibration: the harness's own instrumentation at its minimum
     rtt_ms: float | None = None  # network: the workers reach every service through the proxy
+    # latency: the offered rate is this share of the slower drain rate, in this run, of this
+    # variant and `against` (the variant it is paired with); `load` holds the rate once run
+    share: float | None = None
+    against: str | None = None
 
     @property
     def backend(self) -> Backend:
@@ -61,6 +68,10 @@ class Marks(BaseModel):
     t_window_end: float | None = None
     t_measure_start: float | None = None  # closed, open, enqueue, fault: after the warm-up
     t_measure_end: float | None = None
+    # latency: the arrivals' schedule (the generator's seed) and its start, epoch s on the
+    # harness's clock
+    schedule_seed: str | None = None
+    t_schedule_start: float | None = None
     t_end: float | None = None
     t_fault: float | None = None  # when the fault struck
     t_fault_done: float | None = None

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from bench.jsonfile import JsonFile
 
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3  # 3: latency cells (arrivals, queue-wait and e2e p95/p99, p99 ratios)
 COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
 
 
@@ -33,6 +33,9 @@ class Ratio(BaseModel):
     n: int
     confidence: float
     method: str
+
+
+NO_INTERVAL = Interval(median=None, lo=None, hi=None, n=0)
 
 
 class Percentiles(BaseModel):
@@ -104,6 +107,19 @@ class FaultFigures(BaseModel):
     cut_at_s: float | None = None  # median length of those rows' last attempt
 
 
+class Arrivals(BaseModel):
+    """What a latency cell's open-loop generator did over the measured window: arrivals due
+    on its seeded Poisson schedule, sent, and accepted (202), and how late it sent them."""
+
+    rate: float  # jobs/s asked for
+    due: int  # arrivals the schedule put in the window (about rate x window, +- its root)
+    sent: int
+    accepted: int
+    late_p50_ms: float | None
+    late_p99_ms: float | None
+    late_max_ms: float | None
+
+
 class LoopLag(BaseModel):
     """How late the API's event loop woke up (the probe in api/loop_lag.py)."""
 
@@ -126,6 +142,9 @@ class CellResult(BaseModel):
     bare: bool = False  # calibration drain without the harness's instrumentation
     rtt_ms: float | None = None  # network cells: the RTT asked of the proxy
     rtt_measured: dict[str, float] | None = None  # and what a round trip through it took, ms
+    share: float | None = None  # latency cells: the offered rate's share of the drain rate
+    against: str | None = None  # latency cells: the variant paired with (whose drain counts)
+    arrivals: Arrivals | None = None  # latency cells: the generator's schedule, kept or not
     window_s: float
     backlog: int | None = None  # drain: jobs prefilled
     discarded: int | None = None  # drain: backlog left unstarted after the window
@@ -183,9 +202,14 @@ class Group(BaseModel):
     variant: str
     prefetch: int
     rtt_ms: float | None = None
+    against: str | None = None  # latency groups: the variant paired with
     throughput: Interval
     e2e_p50: Interval
     e2e_p99: Interval
+    e2e_p95: Interval = Field(default_factory=lambda: NO_INTERVAL)
+    queue_wait_p50: Interval = Field(default_factory=lambda: NO_INTERVAL)
+    queue_wait_p95: Interval = Field(default_factory=lambda: NO_INTERVAL)
+    queue_wait_p99: Interval = Field(default_factory=lambda: NO_INTERVAL)
     cpu_ms_per_job: dict[str, Interval] = Field(default_factory=dict)
     not_measured: dict[str, str] = Field(default_factory=dict)  # see CellResult
     worker_rss_mb: Interval
@@ -208,6 +232,9 @@ class Comparison(BaseModel):
     throughput_ratio: Ratio  # Taskiq / Celery jobs/s
     e2e_p50_ratio: Ratio  # Taskiq / Celery
     worker_cpu_ratio: Ratio  # Taskiq / Celery worker CPU per job
+    share: float | None = None  # latency comparisons: the load's share of the drain rate
+    e2e_p99_ratio: Ratio | None = None  # latency comparisons: Taskiq / Celery
+    queue_wait_p99_ratio: Ratio | None = None
 
 
 class DistanceEffect(BaseModel):

@@ -21,6 +21,8 @@ def analyse(cell_dir: Path) -> CellResult | list[JobCost]:
             return fault.analyse(data)
         case Model.drain:
             return result(data, drain.window(data))
+        case Model.latency:
+            return result(data, *load.arrivals(data))
     return result(data, load.window(data))
 
 

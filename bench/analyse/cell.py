@@ -19,7 +19,16 @@ from bench.raw import (
 )
 from bench.spec.models import Model
 from bench.spec.variants import BY_NAME
-from bench.summary import Bound, CellResult, FaultFigures, LocustFigures, LoopLag, Series, Usage
+from bench.summary import (
+    Arrivals,
+    Bound,
+    CellResult,
+    FaultFigures,
+    LocustFigures,
+    LoopLag,
+    Series,
+    Usage,
+)
 from core.contract import JobStatus
 
 Row = dict[str, str]
@@ -161,7 +170,10 @@ def external_repeats(data: CellData) -> int | None:
     return stats.count_repeats(int(r["calls"]) for r in calls if r["id"] in calling)
 
 
-def result(data: CellData, window: Window, fault: FaultFigures | None = None) -> CellResult:
+def result(
+    data: CellData, window: Window, arrivals: Arrivals | None = None,
+    fault: FaultFigures | None = None,
+) -> CellResult:  # fmt: skip
     """The cell's figures over its window."""
     record, cell, marks = data.record, data.record.cell, data.record.marks
     jobs, flags = data.jobs, list(window.flags)
@@ -187,7 +199,8 @@ def result(data: CellData, window: Window, fault: FaultFigures | None = None) ->
         cell_id=record.cell_id, variant=cell.variant, backend=str(cell.backend),
         scenario=cell.scenario, model=cell.model, load=cell.load, rep=cell.rep,
         prefetch=record.prefetch, purpose=cell.purpose, bare=cell.bare,
-        rtt_ms=cell.rtt_ms, rtt_measured=marks.rtt_measured,
+        rtt_ms=cell.rtt_ms, rtt_measured=marks.rtt_measured, share=cell.share,
+        against=cell.against, arrivals=arrivals,
         window_s=round(window.seconds, 3), backlog=marks.backlog, discarded=marks.discarded,
         accepted=len(jobs),
         completed=sum(1 for j in data.done if window.start <= float(j["finished"]) < window.end),

@@ -79,4 +79,4 @@ def figures(data: CellData) -> FaultFigures:
 
 
 def analyse(data: CellData) -> CellResult:
-    return result(data, load.window(data), figures(data))
+    return result(data, load.window(data), fault=figures(data))

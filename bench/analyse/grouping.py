@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from bench import stats
-from bench.spec.models import Purpose
+from bench.spec.models import Model, Purpose
 from bench.spec.variants import MODES
 from bench.summary import (
     COST_COMPONENTS,
@@ -14,20 +14,26 @@ from bench.summary import (
     Comparison,
     DistanceEffect,
     Group,
+    Interval,
     Ratio,
 )
 
-# purpose, scenario, model, load, variant, prefetch, RTT (network cells; else None)
-Key = tuple[str, str, str, float, str, int, float | None]
+# purpose, scenario, model, load, variant, prefetch, RTT (network cells; else None), and
+# the variant a latency cell is paired with (Taskiq may run one rate for both modes)
+Key = tuple[str, str, str, float, str, int, float | None, str | None]
 
 
 def _key(c: CellResult) -> Key:
-    return (c.purpose, c.scenario, c.model, c.load, c.variant, c.prefetch, c.rtt_ms)
+    return (c.purpose, c.scenario, c.model, c.load, c.variant, c.prefetch, c.rtt_ms, c.against)
 
 
 def _order(item: tuple[Key, list[CellResult]]) -> tuple[object, ...]:
     key = item[0]
-    return (*key[:6], -1.0 if key[6] is None else key[6])
+    return (*key[:6], -1.0 if key[6] is None else key[6], key[7] or "")
+
+
+def _median(cells: list[CellResult], figure: Callable[[CellResult], float | None]) -> Interval:
+    return stats.median_interval([v for c in cells if (v := figure(c)) is not None])
 
 
 def _by_key(cells: Iterable[CellResult]) -> dict[Key, list[CellResult]]:
@@ -41,7 +47,7 @@ def _by_key(cells: Iterable[CellResult]) -> dict[Key, list[CellResult]]:
 def groups(cells: list[CellResult]) -> list[Group]:
     out = []
     for key, reps in sorted(_by_key(cells).items(), key=_order):
-        purpose, scenario, model, load, variant, prefetch, rtt = key
+        purpose, scenario, model, load, variant, prefetch, rtt, against = key
         valid = [c for c in reps if c.valid]
         cost = {
             k: stats.median_interval([c.cpu_ms_per_job[k] for c in valid if k in c.cpu_ms_per_job])
@@ -57,13 +63,14 @@ def groups(cells: list[CellResult]) -> list[Group]:
                 variant=variant,
                 prefetch=prefetch,
                 rtt_ms=rtt,
+                against=against,
                 throughput=stats.median_interval([c.throughput for c in valid]),
-                e2e_p50=stats.median_interval(
-                    [c.e2e_ms.p50 for c in valid if c.e2e_ms.p50 is not None]
-                ),
-                e2e_p99=stats.median_interval(
-                    [c.e2e_ms.p99 for c in valid if c.e2e_ms.p99 is not None]
-                ),
+                e2e_p50=_median(valid, lambda c: c.e2e_ms.p50),
+                e2e_p95=_median(valid, lambda c: c.e2e_ms.p95),
+                e2e_p99=_median(valid, lambda c: c.e2e_ms.p99),
+                queue_wait_p50=_median(valid, lambda c: c.queue_wait_ms.p50),
+                queue_wait_p95=_median(valid, lambda c: c.queue_wait_ms.p95),
+                queue_wait_p99=_median(valid, lambda c: c.queue_wait_ms.p99),
                 cpu_ms_per_job=cost,
                 not_measured={k: v for c in valid for k, v in c.not_measured.items()},
                 worker_rss_mb=stats.median_interval(
@@ -91,13 +98,17 @@ def comparisons(cells: list[CellResult]) -> list[Comparison]:
     by = _by_key(cells)
     out = []
     for key, taskiq in sorted(by.items(), key=_order):
-        purpose, scenario, model, load, variant, prefetch, rtt = key
+        purpose, scenario, model, load, variant, prefetch, rtt, against = key
         if variant != "taskiq" or purpose not in (Purpose.main, Purpose.network):
             continue
         for mode in MODES:
-            celery = by.get((purpose, scenario, model, load, mode.celery, prefetch, rtt))
+            if against not in (None, mode.celery):
+                continue
+            paired = "taskiq" if against else None
+            celery = by.get((purpose, scenario, model, load, mode.celery, prefetch, rtt, paired))
             if not celery:
                 continue
+            latency = model == Model.latency
             out.append(
                 Comparison(
                     scenario=scenario,
@@ -111,6 +122,13 @@ def comparisons(cells: list[CellResult]) -> list[Comparison]:
                     worker_cpu_ratio=_paired(
                         celery, taskiq, lambda c: c.cpu_ms_per_job.get("workers")
                     ),
+                    share=taskiq[0].share,
+                    e2e_p99_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p99)
+                    if latency
+                    else None,
+                    queue_wait_p99_ratio=_paired(celery, taskiq, lambda c: c.queue_wait_ms.p99)
+                    if latency
+                    else None,
                 )
             )
     return out
@@ -143,7 +161,7 @@ def distance(cells: list[CellResult]) -> list[DistanceEffect]:
     out = []
     for key, at in sorted(by.items(), key=_order):
         rtt = key[6]
-        control = by.get((*key[:6], 0.0))
+        control = by.get((*key[:6], 0.0, key[7]))
         if rtt is None or rtt == 0.0 or not control:
             continue
         out.append(

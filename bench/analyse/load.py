@@ -1,11 +1,53 @@
-"""Closed, open and enqueue cells: the jobs posted in the measured window (after the
-warm-up). With no worker (enqueue) the figure is the rate the API accepted; an open cell
-that accepted under 95% of its offered rate is not a worker result."""
+"""Closed, open, latency and enqueue cells: the jobs posted in the measured window (after
+the warm-up). With no worker (enqueue) the figure is the rate the API accepted; an open cell
+that accepted under 95% of its offered rate is not a worker result. A latency cell counts
+its generator's own schedule: the arrivals due in the window, which of them were sent and
+accepted (under 99% of either and the cell is invalid), and how late; its latencies are
+those of the jobs accepted for these arrivals."""
 
+from bench import stats
 from bench.analyse.cell import CellData, Window
+from bench.raw import read_posts
 from bench.spec.models import Model
+from bench.summary import Arrivals
+from core.contract import JobStatus
 
 OPEN_KEPT = 0.95
+LATENCY_KEPT = 0.99  # of the arrivals due: sent, and accepted, or the cell is invalid
+
+
+def arrivals(data: CellData) -> tuple[Window, Arrivals]:
+    """A latency cell's window: its schedule's, on the generator's clock."""
+    record, marks = data.record, data.record.marks
+    assert marks.t_measure_start is not None and marks.t_measure_end is not None
+    start, end = marks.t_measure_start, marks.t_measure_end
+    due = [p for p in read_posts(data.dir) if p.get("scheduled")]
+    due = [p for p in due if start <= float(p["scheduled"]) < end]
+    sent = [p for p in due if p["late_ms"]]
+    ids = {p["id"] for p in sent if p["status"] == "202" and p["id"]}
+    late = [float(p["late_ms"]) for p in sent]
+    figures = Arrivals(
+        rate=record.cell.load, due=len(due), sent=len(sent), accepted=len(ids),
+        late_p50_ms=stats.percentile(late, 50), late_p99_ms=stats.percentile(late, 99),
+        late_max_ms=max(late) if late else None,
+    )  # fmt: skip
+    flags = []
+    if not due:
+        flags.append("generator- or API-limited: no arrival was due in the window")
+    elif min(figures.sent, figures.accepted) < LATENCY_KEPT * figures.due:
+        flags.append(
+            f"generator- or API-limited: of {figures.due} arrivals due, {figures.sent} sent "
+            f"and {figures.accepted} accepted (under {LATENCY_KEPT:.0%})"
+        )
+    jobs = [j for j in data.jobs if j["id"] in ids]
+    done = [j for j in jobs if j["status"] == JobStatus.done]
+    completed = sum(1 for j in data.done if start <= float(j["finished"]) < end)
+    seconds = end - start
+    window = Window(
+        start=start, end=end, measured=done, throughput=completed / seconds if seconds else 0.0,
+        per_job=completed, accepted_in=len(ids), flags=flags,
+    )  # fmt: skip
+    return window, figures
 
 
 def window(data: CellData) -> Window:

@@ -7,6 +7,7 @@ from bench.report.blocks import Block, Bullets, Chart, Heading, Para, Table
 from bench.report.charts import ForestRow
 from bench.report.format import DASH, interval, load_label, ratio
 from bench.report.index import Run
+from bench.report.latency import latency_blocks
 from bench.report.memory import memory_blocks
 from bench.report.paragraph import FASTER, mode_paragraph
 from bench.summary import Comparison
@@ -96,5 +97,6 @@ def answer_blocks(run: Run) -> list[Block]:
                 forest, "Taskiq / Celery throughput (interval; 1.0 = equal)", run.s.margin
             ),
         ),
+        *latency_blocks(run),
         *memory_blocks(run),
     ]

@@ -68,9 +68,15 @@ class ForestRow:
     ratio: Ratio
 
 
-def forest_chart(rows: Sequence[ForestRow], title: str, margin: float | None = None) -> str:
+THROUGHPUT_AXIS = "Taskiq / Celery throughput (log scale; > 1: Taskiq ahead)"
+
+
+def forest_chart(
+    rows: Sequence[ForestRow], title: str, margin: float | None = None,
+    xlabel: str = THROUGHPUT_AXIS,
+) -> str:  # fmt: skip
     """Every Taskiq / Celery ratio with its interval on a log axis; 1.0 marked, and the
-    margin of practical equivalence shaded. Right of the line Taskiq is ahead; a whisker
+    margin of practical equivalence shaded. `xlabel` says which side is ahead; a whisker
     that reaches into the band decides nothing."""
     shown = [r for r in rows if r.ratio.point is not None]
     with _figure(7.5, 0.9 + 0.28 * max(1, len(shown))) as fig:
@@ -86,7 +92,7 @@ def forest_chart(rows: Sequence[ForestRow], title: str, margin: float | None = N
         ax.axvline(1.0, color="#222222", lw=1)
         ax.set_xscale("log")
         ax.set_yticks(range(len(shown)), [r.label for r in reversed(shown)])
-        ax.set_xlabel("Taskiq / Celery throughput (log scale; > 1: Taskiq ahead)")
+        ax.set_xlabel(xlabel)
         ax.set_title(title)
         ax.grid(axis="y", visible=False)
         for mode, c in MODE_COLOURS.items():

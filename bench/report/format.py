@@ -55,11 +55,16 @@ def load_label(model: str, load: float) -> str:
     """The load of a cell in words: "drain", "closed 16 users", "open 50 jobs/s"."""
     if model == Model.drain:
         return str(Model.drain)
-    unit: dict[str, str] = {Model.closed: "users", Model.open: "jobs/s", Model.enqueue: "users"}
+    unit: dict[str, str] = {
+        Model.closed: "users", Model.open: "jobs/s", Model.latency: "jobs/s",
+        Model.enqueue: "users",
+    }  # fmt: skip
     return f"{model} {load:g} {unit.get(model, '')}".strip()
 
 
-MODEL_ORDER: dict[str, int] = {Model.drain: 0, Model.closed: 1, Model.open: 2, Model.enqueue: 3}
+MODEL_ORDER: dict[str, int] = {
+    Model.drain: 0, Model.closed: 1, Model.open: 2, Model.latency: 3, Model.enqueue: 4,
+}  # fmt: skip
 
 
 def group_key(model: str, load: float) -> tuple[int, str, float]:

@@ -1,11 +1,16 @@
 """Indexes over one saved Summary, in the order the profile ran things."""
 
 from bench.report.format import group_key
-from bench.spec.models import Purpose
+from bench.spec.models import Model, Purpose
 from bench.spec.variants import MODES, order_key
 from bench.summary import CellResult, Comparison, Group, Summary
 
 Key = tuple[str, str, float]  # scenario, model, load
+
+
+def _main(item: CellResult | Group) -> bool:
+    """A cell or group of the throughput answer (latency cells have their own section)."""
+    return item.purpose == Purpose.main and item.model != Model.latency
 
 
 class Run:
@@ -14,21 +19,38 @@ class Run:
         main = [c for c in summary.cells if c.purpose == Purpose.main]
         self.scenarios = list(dict.fromkeys(c.scenario for c in main))
         self.groups = {
-            (g.scenario, g.model, g.load, g.variant): g
-            for g in summary.groups
-            if g.purpose == Purpose.main
+            (g.scenario, g.model, g.load, g.variant): g for g in summary.groups if _main(g)
         }
-        self.main_comparisons = main_comparisons = [
-            c for c in summary.comparisons if c.rtt_ms is None
-        ]
-        self.comparisons = {(c.scenario, c.model, c.load, c.mode): c for c in main_comparisons}
-        self.modes = [m for m in MODES if any(c.mode == m.key for c in main_comparisons)]
+        at_once = [c for c in summary.comparisons if c.rtt_ms is None]
+        self.main_comparisons = [c for c in at_once if c.model != Model.latency]
+        self.latency_comparisons = [c for c in at_once if c.model == Model.latency]
+        self.comparisons = {(c.scenario, c.model, c.load, c.mode): c for c in self.main_comparisons}
+        self.modes = [m for m in MODES if any(c.mode == m.key for c in at_once)]
 
     def loads(self) -> list[Key]:
         """(scenario, model, load) of the main cells: scenarios as run, then drain, closed, ..."""
         order = {s: i for i, s in enumerate(self.scenarios)}
-        found = {(c.scenario, c.model, c.load) for c in self.s.cells if c.purpose == Purpose.main}
+        found = {(c.scenario, c.model, c.load) for c in self.s.cells if _main(c)}
         return sorted(found, key=lambda k: (order[k[0]], *group_key(k[1], k[2])))
+
+    def latency_group(self, scenario: str, load: float, variant: str, against: str) -> Group | None:
+        return next(
+            (
+                g
+                for g in self.s.groups
+                if g.purpose == Purpose.main and g.model == Model.latency
+                and (g.scenario, g.load, g.variant, g.against) == (scenario, load, variant, against)
+            ),
+            None,
+        )  # fmt: skip
+
+    def latency_cells(self, group: Group) -> list[CellResult]:
+        return [
+            c for c in self.s.cells
+            if c.purpose == Purpose.main and c.model == Model.latency
+            and (c.scenario, c.load, c.variant, c.against)
+            == (group.scenario, group.load, group.variant, group.against)
+        ]  # fmt: skip
 
     def variants(self, key: Key) -> list[Group]:
         found = [g for (s, m, ld, _), g in self.groups.items() if (s, m, ld) == key]

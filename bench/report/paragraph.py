@@ -1,5 +1,6 @@
 """The answer in words: one paragraph per fairness mode, generated from the verdicts
-(throughput and CPU per job against the run's margin, then memory), never written by hand."""
+(throughput, CPU per job and e2e p99 under open load against the run's margin, then
+memory), never written by hand."""
 
 from collections import defaultdict
 from collections.abc import Callable
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from bench import stats
 from bench.report.format import load_label, ratio
 from bench.report.index import Run
+from bench.report.latency import LOWER, e2e_p99
 from bench.report.memory import memory
 from bench.spec.variants import Mode
 from bench.summary import Comparison, Ratio
@@ -72,6 +74,10 @@ def mode_paragraph(run: Run, mode: Mode) -> str:
         LEANER,
         margin,
         "CPU per job",
+    )
+    latency = [c for c in run.latency_comparisons if c.mode == mode.key]
+    parts += _sentences(
+        _sorted_by(latency, e2e_p99, margin, LOWER), LOWER, margin, "end-to-end p99"
     )
     mem = {m.variant: m for m in memory(run)}
     celery, taskiq = mem.get(mode.celery), mem.get("taskiq")

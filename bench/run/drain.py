@@ -5,6 +5,9 @@ variant's next cell). The backlog is sized from the fastest rate seen so far."""
 
 import math
 import random
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
@@ -16,6 +19,7 @@ from bench.run import amqp
 from bench.run.context import Context, Phase
 from bench.run.sampler import Sampler
 from bench.run.wait import until, within
+from bench.spec.models import Purpose
 from bench.spec.profiles import Profile
 from bench.spec.scenarios import SCENARIOS, jobs_path
 
@@ -26,11 +30,13 @@ MARGIN = 1.15  # a backlog this much larger than the fastest rate seen needs
 
 class Backlogs:
     """Sizes each drain's backlog to outlast its window: from the fastest rate seen so
-    far for the scenario and variant (the scenario's hint at first), with a margin."""
+    far for the scenario and variant (the scenario's hint at first), with a margin. Keeps
+    the main drains' rates too: the latency cells' offered rates are shares of them."""
 
     def __init__(self, profile: Profile, reserved: int) -> None:
         self.profile, self.reserved = profile, reserved  # messages all worker processes reserve
         self.seen: dict[tuple[str, str, int | None], float] = {}
+        self.drained: dict[tuple[str, str], list[float]] = defaultdict(list)
 
     def size(self, cell: Cell) -> int:
         rate = self.seen.get((cell.scenario, cell.variant, cell.prefetch))
@@ -43,6 +49,15 @@ class Backlogs:
     def record(self, cell: Cell, rate: float) -> None:
         key = (cell.scenario, cell.variant, cell.prefetch)
         self.seen[key] = max(rate, self.seen.get(key, 0.0))
+        if cell.purpose is Purpose.main:
+            self.drained[(cell.scenario, cell.variant)].append(rate)
+
+    def capacity(self, scenario: str, variants: Iterable[str]) -> float | None:
+        """The slowest of these variants' median drain rates of the scenario in this run."""
+        rates = [self.drained.get((scenario, v)) for v in variants]
+        if not all(rates):
+            return None
+        return min(statistics.median(r) for r in rates if r)
 
 
 def prefill(http: httpx.Client, cell: Cell, run_id: str, backlog: int) -> None:

@@ -1,8 +1,10 @@
-"""Closed, open, enqueue and fault cells: the workers up (none for enqueue), Locust drives
-the API for a warm-up and the measured load, a fault strikes if the cell has one, then the
-cell waits until every job it accepted has finished."""
+"""Closed, open, latency, enqueue and fault cells: the workers up (none for enqueue), Locust
+drives the API for a warm-up and the measured load, a fault strikes if the cell has one, then
+the cell waits until every job it accepted has finished. A latency cell's arrivals follow a
+seeded schedule that starts once Locust is up: its window is the schedule's, after warm-up."""
 
 import math
+import time
 from pathlib import Path
 
 from bench.raw import LOCUST_STATS, POSTS_PREFIX, Cell, Marks
@@ -18,19 +20,33 @@ PER_USER_RATE = 2.0  # jobs/s per open-model user: pacing holds while replies ta
 MAX_OPEN_USERS = 500
 DRAIN_LIMIT_S = 180.0
 API_KILL_PUBLISH_DELAY_MS = 300
+LOCUST_UP_S = 2.5  # from Locust's start to its first arrival: what it takes to import and run
+
+
+def users_of(cell: Cell, locust_workers: int) -> tuple[int, str, float]:
+    """Locust users, their class and each one's rate (jobs/s)."""
+    if cell.model is Model.closed:
+        return int(cell.load), "ClosedUser", 1.0
+    if cell.model is Model.enqueue:
+        return int(cell.load), "EnqueueUser", 1.0
+    if cell.model is Model.latency:  # one open-loop user per Locust process
+        users = max(1, locust_workers)
+        return users, "PoissonUser", cell.load / users
+    # open, enqueue-rate, fault: a user needs a reply within 1/PER_USER_RATE s to keep pace
+    users = max(1, min(MAX_OPEN_USERS, math.ceil(cell.load / PER_USER_RATE)))
+    return users, "OpenUser", cell.load / users
+
+
+def schedule_seed(cell: Cell) -> str:
+    """The same arrivals and jobs for both variants of a pair, new ones every repetition."""
+    return f"{cell.scenario}:{cell.load:g}:{cell.rep}"
 
 
 def run_locust(
     procs: Processes, cell: Cell, run_id: str, cell_dir: Path, api_url: str, run_time_s: float,
-    locust_workers: int,
+    locust_workers: int, schedule: dict[str, str] | None = None,
 ) -> None:  # fmt: skip
-    if cell.model is Model.closed:
-        users, user_class, rate = int(cell.load), "ClosedUser", 1.0
-    elif cell.model is Model.enqueue:
-        users, user_class, rate = int(cell.load), "EnqueueUser", 1.0
-    else:  # open, enqueue-rate, fault: a user needs a reply within 1/PER_USER_RATE s to keep pace
-        users = max(1, min(MAX_OPEN_USERS, math.ceil(cell.load / PER_USER_RATE)))
-        user_class, rate = "OpenUser", cell.load / users
+    users, user_class, rate = users_of(cell, locust_workers)
     out = str(cell_dir / "locust")
     cmd = commands.locust(users, run_time_s, api_url, out, user_class, locust_workers)
     env = {
@@ -39,6 +55,7 @@ def run_locust(
         "BENCH_RUN_ID": run_id,
         "BENCH_RATE": str(rate),
         "BENCH_POSTS": str(cell_dir / POSTS_PREFIX),
+        **(schedule or {}),
     }
     proc = procs.start("locust", cmd, env)
     for n in range(locust_workers):  # distributed: one master, N local worker processes
@@ -83,13 +100,23 @@ def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) 
                 if cell.fault
                 else profile.duration_s
             )
+            run_s, schedule = profile.warmup_s + measured, None
+            if cell.model is Model.latency:
+                start = time.time() + LOCUST_UP_S
+                end = start + profile.warmup_s + measured
+                marks.schedule_seed, marks.t_schedule_start = schedule_seed(cell), start
+                marks.t_measure_start, marks.t_measure_end = start + profile.warmup_s, end
+                run_s = end + 1 - time.time()  # the last arrivals' answers, then stop
+                schedule = {"BENCH_SEED": marks.schedule_seed, "BENCH_START": str(start),
+                            "BENCH_END": str(end)}  # fmt: skip
             run_locust(
                 ctx.procs, cell, run_id, cell_dir, ctx.target.api_url,
-                profile.warmup_s + measured, ctx.target.locust_workers,
+                run_s, ctx.target.locust_workers, schedule,
             )  # fmt: skip
             if striker is not None:
                 striker.join(120)
-            marks.t_measure_end = ctx.db.now()
+            if cell.model is not Model.latency:
+                marks.t_measure_end = ctx.db.now()
             marks.loop_lag = ctx.services.loop_lag(reset=True)
             if not cell.model.producer:
                 on_phase("drain")

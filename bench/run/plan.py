@@ -18,7 +18,7 @@ from bench.spec.scenarios import (
     NETWORK_SCENARIOS,
     SCENARIOS,
 )
-from bench.spec.variants import API_VARIANTS, BY_NAME
+from bench.spec.variants import API_VARIANTS, BY_NAME, MODES
 
 CALIBRATION_SCENARIO = "price_order"
 CALIBRATION_REPS = 3
@@ -45,6 +45,12 @@ def loads(profile: Profile, scenario: str, model: Model) -> tuple[float, ...]:
     return profile.rates or SCENARIOS[scenario].open_rates
 
 
+def partners(variant: str, variants: Sequence[str]) -> list[str]:
+    """The variants a variant faces in a fairness mode, of those in the profile."""
+    pairs = [(m.celery, "taskiq") for m in MODES if {m.celery, "taskiq"} <= set(variants)]
+    return [b if a == variant else a for a, b in pairs if variant in (a, b)]
+
+
 class Plan:
     def __init__(self) -> None:
         self.cells: list[Cell] = []
@@ -66,7 +72,7 @@ def plan(profile: Profile) -> list[Cell]:
             for variant, bare in balanced(pairs, rep):
                 p.add(variant, CALIBRATION_SCENARIO, Model.drain, 0.0, rep,
                       purpose=Purpose.calibration, bare=bare)  # fmt: skip
-    models = [m for m in profile.models if not m.producer]
+    models: list[Model] = [m for m in profile.models if not (m.producer or m is Model.latency)]
     producer = [m for m in profile.models if m.producer]
     for rep in range(profile.reps):
         for scenario in profile.scenarios if models else ():
@@ -80,6 +86,13 @@ def plan(profile: Profile) -> list[Cell]:
             for load in loads(profile, ENQUEUE_SCENARIO, model):
                 for api in balanced([v.name for v in API_VARIANTS], rep):
                     p.add(api, ENQUEUE_SCENARIO, model, load, rep, purpose=Purpose.enqueue)
+    for rep in range(profile.reps if Model.latency in profile.models else 0):
+        for scenario in profile.scenarios:  # after every drain: their rates set the load
+            for variant in balanced(profile.variants, rep):
+                for against in partners(variant, profile.variants):
+                    for share in balanced(profile.shares, rep):
+                        p.add(variant, scenario, Model.latency, 0.0, rep, share=share,
+                              against=against)  # fmt: skip
     for rep in range(min(profile.reps, 3) if profile.prefetch_sweep else 0):
         for prefetch in profile.prefetch_sweep:
             for variant in balanced(SWEEP_VARIANTS, rep):

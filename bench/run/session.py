@@ -50,7 +50,8 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 def label(cell: Cell) -> str:
     extra = f" prefetch {cell.prefetch}" if cell.prefetch else " bare" if cell.bare else ""
-    return f"{cell.variant} {cell.scenario} {cell.model} {cell.load:g} r{cell.rep}{extra}"
+    load = f"{cell.share:.0%} vs {cell.against}" if cell.share else f"{cell.load:g}"
+    return f"{cell.variant} {cell.scenario} {cell.model} {load} r{cell.rep}{extra}"
 
 
 class Session:
@@ -60,9 +61,26 @@ class Session:
         self.run_dir, self.ctx = run_dir, ctx
         s = ctx.settings
         self.backlogs = drain.Backlogs(ctx.profile, reserved=s.worker_processes * s.prefetch)
+        self.rates: dict[tuple[str, tuple[str, ...], float], float] = {}
+
+    def offered(self, cell: Cell) -> Cell:
+        """A latency cell with its rate: its share of the slower median drain rate of its
+        pair in this run, the same for both variants and every repetition."""
+        assert cell.share is not None and cell.against is not None
+        pair = tuple(sorted((cell.variant, cell.against)))
+        key = (cell.scenario, pair, cell.share)
+        if key not in self.rates:
+            capacity = self.backlogs.capacity(cell.scenario, pair)
+            if capacity is None:
+                raise RuntimeError(f"no drain of {cell.scenario} by {' and '.join(pair)} in this "
+                                   "run: a latency cell's rate is a share of theirs")  # fmt: skip
+            self.rates[key] = round(cell.share * capacity, 1)
+        return cell.model_copy(update={"load": self.rates[key]})
 
     def run_cell(self, cell: Cell, on_phase: Phase) -> Path:
         ctx, run_id = self.ctx, f"{self.run_dir.name}.{cell.index:03d}"
+        if cell.model is Model.latency:
+            cell = self.offered(cell)
         cell_dir = self.run_dir / "cells" / run_id
         cell_dir.mkdir(parents=True, exist_ok=True)
         if not ctx.target.external:  # never a deployment's messages

@@ -7,6 +7,9 @@ class Model(StrEnum):
     drain = "drain"  # a prefilled backlog, then the workers: pure worker throughput
     closed = "closed"  # N users, each posts a job and waits for it
     open = "open"  # fixed arrival rates
+    # Poisson arrivals at a share of the slower variant's drain rate in this run; the
+    # generator never waits for an answer (bench/run/locustfile.py PoissonUser)
+    latency = "latency"
     enqueue = "enqueue"  # no workers: one API process's accept rate, 16 users back to back
     enqueue_rate = "enqueue-rate"  # no workers: the API at fixed arrival rates
     fault = "fault"  # a steady open load with one fault a third of the way in
@@ -20,11 +23,13 @@ class Model(StrEnum):
     @property
     def offered_rate(self) -> bool:
         """The load is an arrival rate (jobs/s), not a number of users."""
-        return self in (Model.open, Model.enqueue_rate, Model.fault)
+        return self in (Model.open, Model.latency, Model.enqueue_rate, Model.fault)
 
 
 # The models a profile may list (faults and job cost are cells of their own).
-PROFILE_MODELS = (Model.drain, Model.closed, Model.open, Model.enqueue, Model.enqueue_rate)
+PROFILE_MODELS = (
+    Model.drain, Model.closed, Model.open, Model.latency, Model.enqueue, Model.enqueue_rate,
+)  # fmt: skip
 ORDER = {m: n for n, m in enumerate(Model)}
 
 

@@ -23,6 +23,9 @@ class Profile:
     drain_ramp_s: float = 1.0  # skipped after the first completion of a drain
     users: tuple[int, ...] = ()  # closed-model users; empty: the scenario's default
     rates: tuple[float, ...] = ()  # open-model rates; empty: the scenario's defaults
+    # latency cells: Poisson arrivals at these shares of the slower variant's drain rate (of
+    # each fairness mode's pair, in this run), after every repetition's drains
+    shares: tuple[float, ...] = (0.5, 0.8)
     faults: tuple[str, ...] = ()  # fault cells: fault_mix at fault_rate, one fault each
     fault_rate: float = 8.0  # jobs/s offered during a fault cell
     fault_duration_s: float = 15.0  # the fault strikes a third of the way in
@@ -35,9 +38,18 @@ class Profile:
     smoke: bool = False  # says so in the report: too short for verdicts to mean much
     margin: float = 0.05  # of practical equivalence: no verdict inside 1 +/- margin
 
+    def problem(self) -> str | None:
+        """Why the profile cannot run as asked, or None."""
+        if Model.latency in self.models and Model.drain not in self.models:
+            return "latency cells offer shares of this run's drain rates: add drain to --models"
+        if Model.latency in self.models and not all(0 < s <= 1.5 for s in self.shares or (0,)):
+            return f"--shares must be fractions of the drain rate in (0, 1.5]: {self.shares}"
+        return None
+
 
 BASIC = JOBS
 DRAIN, CLOSED, OPEN, ENQUEUE = Model.drain, Model.closed, Model.open, Model.enqueue
+LATENCY = Model.latency
 NETWORK_RTTS = (0.0, 1.0, 2.0)  # ms between the workers and every service they use
 PROFILES: dict[str, Profile] = {
     p.name: p
@@ -102,14 +114,15 @@ PROFILES: dict[str, Profile] = {
         ),
         Profile(
             "tiny",
-            "CI smoke: both backends, price_order drain + closed, one worker-kill",
+            "CI smoke: both backends, price_order drain + closed + latency, one worker-kill",
             ("celery", "taskiq"),
             ("price_order",),
-            (DRAIN, CLOSED),
+            (DRAIN, CLOSED, LATENCY),
             duration_s=3.0,
             warmup_s=1.0,
             drain_window_s=2.0,
             users=(4,),
+            shares=(0.5,),
             faults=("worker-kill",),
             fault_duration_s=6.0,
             smoke=True,

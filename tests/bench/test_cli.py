@@ -41,6 +41,8 @@ def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
         (["tiny", "--variants", "celery,nope"], ["unknown variant: nope", "celery-threads"]),
         (["tiny", "--faults", "meteor"], ["unknown fault: meteor", "worker-kill"]),
         (["tiny", "--users", "four"], ["--users must be numbers"]),
+        (["tiny", "--models", "latency"], ["drain rates", "add drain to --models"]),
+        (["tiny", "--shares", "0"], ["--shares must be fractions of the drain rate"]),
         (["tiny", "--external"], ["--external needs --api-url"]),
         (["tiny", "--reps", "0"], ["Invalid value for '--reps'"]),  # typer's own checks too
         (["tiny", "--no-such-option"], ["No such option: --no-such-option"]),

@@ -13,6 +13,7 @@ from rich.table import Table as RichTable
 from bench import report
 from bench.analyse import grouping
 from bench.summary import (
+    Arrivals,
     Bound,
     CellResult,
     FaultFigures,
@@ -92,10 +93,48 @@ def make_cell(key: tuple[str, str, float], variant: str, rep: int) -> CellResult
     )
 
 
+# (share, the pair) -> offered jobs/s and e2e p99 ms of (its Celery variant, Taskiq)
+LATENCY = {
+    (0.5, "celery-threads"): (85.0, 300.0, 150.0),  # Taskiq's p99 half: lower
+    (0.8, "celery-threads"): (136.0, 400.0, 404.0),  # 1.01x: no practical difference
+    (0.5, "celery"): (9.0, 250.0, 200.0),
+    (0.8, "celery"): (14.4, 900.0, 300.0),
+}
+
+
+def latency_cell(share: float, celery: str, variant: str, rep: int) -> CellResult:
+    """fetch_rates under Poisson arrivals at `share` of the pair's slower drain rate."""
+    rate, celery_p99, taskiq_p99 = LATENCY[(share, celery)]
+    p99 = (taskiq_p99 if variant == "taskiq" else celery_p99) * NOISE[rep]
+    c = make_cell(("fetch_rates", "closed", 32.0), variant, rep)
+    return c.model_copy(
+        update={
+            "cell_id": f"fetch_rates-latency-{share}-{variant}-{celery}-r{rep}",
+            "model": "latency", "load": rate, "share": share,
+            "against": "taskiq" if variant != "taskiq" else celery,
+            "throughput": rate, "locust": None,
+            "e2e_ms": Percentiles(p50=p99 / 3, p95=p99 / 1.5, p99=p99),
+            "queue_wait_ms": Percentiles(p50=p99 / 10, p95=p99 / 5, p99=p99 / 4),
+            "arrivals": Arrivals(rate=rate, due=int(rate * 8), sent=int(rate * 8),
+                                 accepted=int(rate * 8), late_p50_ms=0.9, late_p99_ms=7.5,
+                                 late_max_ms=20.0),
+        }
+    )  # fmt: skip
+
+
 def make_summary(
-    smoke: bool = False, variants: tuple[str, ...] = ("celery", "celery-threads", "taskiq")
+    smoke: bool = False,
+    variants: tuple[str, ...] = ("celery", "celery-threads", "taskiq"),
+    latency: bool = False,
 ) -> Summary:
     cells = [make_cell(key, v, rep) for key in BASE for rep in range(REPS) for v in variants]
+    if latency:
+        cells += [
+            latency_cell(share, celery, v, rep)
+            for share, celery in LATENCY
+            for rep in range(REPS)
+            for v in (celery, "taskiq")
+        ]
     return Summary(
         run_id="20261125-120000",
         profile="standard",
@@ -371,3 +410,32 @@ def test_workers_the_harness_cannot_see_have_memory_not_measured(tmp_path: Path)
     md = report.render(tmp_path)[0].read_text()
     memory = md.split("### Memory")[1].split("##")[0]
     assert "Worker memory: not measured here" in memory and "|" not in memory
+
+
+def test_latency_under_open_load_is_in_the_answer(tmp_path: Path) -> None:
+    make_summary(latency=True).dump(tmp_path)
+    md = report.render(tmp_path)[0].read_text()
+    answer = md.split("## The answer")[1].split("## Why")[0]
+    assert answer.index("### Latency under open load") < answer.index("### Memory")
+    latency = answer.split("### Latency under open load")[1].split("### Memory")[0]
+    rows = [r for r in latency.splitlines() if r.startswith("| fetch_rates | 50% |")]
+    # equal in-flight: 150 / 300 ms; equal processes: 200 / 250 ms, every repetition
+    x, lower = "\u00d7", "Taskiq's p99 lower"
+    assert rows == [
+        f"| fetch_rates | 50% | 85 | 0.50{x} [0.50, 0.50] | {lower} | {lower} "
+        f"| 0.50{x} [0.50, 0.50] | 9 | 0.80{x} [0.80, 0.80] | {lower} | {lower} "
+        f"| 0.80{x} [0.80, 0.80] |"
+    ]
+    same = "no practical difference"
+    assert f"| fetch_rates | 80% | 136 | 1.01{x} [1.01, 1.01] | {same} |" in latency
+    # each variant's percentiles with their intervals, and the generator's record
+    assert "queue wait p95" in latency and "e2e p99" in latency
+    # due and accepted per second of the 10 s window, the least accepted share, lateness
+    figures = "| fetch_rates | 50% = 85 jobs/s | celery-threads | 68.0 / 68.0 (100.0%) | 7.50 |"
+    assert figures in latency
+    assert "| 300 [291, 309] |" in latency  # e2e p99 over five repetitions: [min, max]
+    assert "seeded Poisson process" in latency and "never waits for an answer" in latency
+    assert "Taskiq's p99 lower by more than 5% on fetch_rates latency 85 jobs/s" in answer
+    assert "No practical difference in end-to-end p99 (within ±5%) on fetch_rates latency" in answer
+    # not a throughput row: a latency cell's jobs/s is its offered rate
+    assert "| fetch_rates | latency" not in answer.split("### Latency")[0]

@@ -57,7 +57,7 @@ def test_report_files_and_no_orphans(run_dir: Path) -> None:
     assert (run_dir / "report.md").exists() and (run_dir / "report.html").exists()
     assert leftovers() == []
     cells = list((run_dir / "cells").iterdir())
-    assert len(cells) == 6  # drain + closed + worker-kill, for each backend
+    assert len(cells) == 8  # drain + closed + latency + worker-kill, for each backend
     for cell in cells:
         assert (cell / "jobs.csv").exists() and (cell / "samples.csv").exists()
     assert any((cell / "locust_stats.csv").exists() for cell in cells)
@@ -118,3 +118,23 @@ def test_worker_kill_loses_nothing(run_dir: Path) -> None:
         assert cell.fault.consuming_after and cell.fault.recovery_s is not None
     report = (run_dir / "report.md").read_text()
     assert "## Delivery under faults" in report and "worker-kill" in report
+
+
+def test_latency_cells_offer_half_the_slower_drain_rate_on_one_schedule(run_dir: Path) -> None:
+    summary = Summary.load(run_dir)
+    drains = {c.variant: c.throughput for c in summary.cells if c.model == "drain"}
+    latency = {c.variant: c for c in summary.cells if c.model == "latency"}
+    assert set(latency) == {"celery", "taskiq"}
+    for cell in latency.values():
+        assert cell.load == round(0.5 * min(drains.values()), 1) and cell.share == 0.5
+        assert cell.arrivals is not None and cell.valid, cell.flags
+        a = cell.arrivals
+        assert a.due > 0 and a.sent == a.due and a.accepted == a.due
+        assert a.late_p99_ms is not None and cell.e2e_ms.p99 is not None
+        assert cell.queue_wait_ms.p99 is not None and cell.queue_wait_ms.p99 <= cell.e2e_ms.p99
+    # the same seeded arrivals for both variants of the pair
+    celery, taskiq = (latency[v].arrivals for v in ("celery", "taskiq"))
+    assert celery and taskiq and (celery.rate, celery.due) == (taskiq.rate, taskiq.due)
+    [comp] = [c for c in summary.comparisons if c.model == "latency"]
+    assert comp.e2e_p99_ratio is not None and comp.e2e_p99_ratio.n == 1
+    assert "### Latency under open load" in (run_dir / "report.md").read_text()
