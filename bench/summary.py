@@ -11,6 +11,8 @@ from bench.jsonfile import JsonFile
 
 SUMMARY_VERSION = 3  # 3: latency cells (arrivals, queue-wait and e2e p95/p99, p99 ratios)
 COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
+LATENCY_KEPT = 0.99  # a latency cell must send, and have accepted, this much of what was due
+STEADY = 0.95  # a latency cell that finished less of what it accepted was overloaded
 
 
 class Interval(BaseModel):

@@ -9,11 +9,10 @@ from bench import stats
 from bench.analyse.cell import CellData, Window
 from bench.raw import read_posts
 from bench.spec.models import Model
-from bench.summary import Arrivals
+from bench.summary import LATENCY_KEPT, STEADY, Arrivals
 from core.contract import JobStatus
 
 OPEN_KEPT = 0.95
-LATENCY_KEPT = 0.99  # of the arrivals due: sent, and accepted, or the cell is invalid
 
 
 def arrivals(data: CellData) -> tuple[Window, Arrivals]:
@@ -43,6 +42,11 @@ def arrivals(data: CellData) -> tuple[Window, Arrivals]:
     done = [j for j in jobs if j["status"] == JobStatus.done]
     completed = sum(1 for j in data.done if start <= float(j["finished"]) < end)
     seconds = end - start
+    if figures.accepted and completed < STEADY * figures.accepted:
+        flags.append(  # a figure, not a fault: but its latencies grow with the window
+            f"overloaded: {completed / seconds:.1f} jobs/s finished of "
+            f"{figures.accepted / seconds:.1f} accepted, so the queue grew through the window"
+        )
     window = Window(
         start=start, end=end, measured=done, throughput=completed / seconds if seconds else 0.0,
         per_job=completed, accepted_in=len(ids), flags=flags,

@@ -11,7 +11,7 @@ from bench.report.blocks import Block, Chart, Heading, Para, Table
 from bench.report.charts import ForestRow
 from bench.report.format import DASH, interval, num, ratio
 from bench.report.index import Run
-from bench.summary import Comparison, Group, Ratio
+from bench.summary import LATENCY_KEPT, STEADY, Comparison, Group, Ratio
 
 # Taskiq / Celery of a p99 above 1: Taskiq's jobs wait longer
 LOWER = ("Taskiq's p99 higher", "Taskiq's p99 lower")
@@ -38,11 +38,14 @@ def kept(run: Run, group: Group) -> list[str]:
     accepted = statistics.median(c.arrivals.accepted / c.window_s for c in cells if c.arrivals)
     least = min(c.arrivals.accepted / c.arrivals.due for c in cells if c.arrivals)
     late = max(c.arrivals.late_p99_ms or 0.0 for c in cells if c.arrivals)
-    return [f"{num(due)} / {num(accepted)} ({least:.1%})", num(late)]
+    done = statistics.median(c.throughput for c in cells)
+    over = sum(1 for c in cells if any(f.startswith("overloaded") for f in c.flags))
+    said = f"{num(due)} / {num(accepted)} ({least:.1%}) / {num(done)}"
+    return [said + (f", overloaded in {over} of {len(cells)}" if over else ""), num(late)]
 
 
 def figures_table(run: Run) -> Table:
-    headers = ["scenario", "offered", "variant", "due / accepted jobs/s", "sent late p99 ms"]
+    headers = ["scenario", "offered", "variant", "jobs/s due / accepted / done", "sent late p99 ms"]
     headers += [f"queue wait {p}" for p in PERCENTILES] + [f"e2e {p}" for p in PERCENTILES]
     order = {m.key: n for n, m in enumerate(run.modes)}
     rows = []
@@ -90,21 +93,26 @@ def ratio_table(run: Run, margin: float) -> tuple[Table, list[ForestRow]]:
 
 
 def method_note(run: Run) -> str:
-    n = sorted({e2e_p99(c).n for c in run.latency_comparisons})
-    return (
-        "Each latency cell offers arrivals of a seeded Poisson process (the same arrivals and "
-        "jobs for both variants of a pair) at a share of the slower variant's median drain rate "
-        "in this run; its generator sends each one at its time in a greenlet of its own and "
-        "never waits for an answer. Due = the arrivals the schedule put in the measured window "
-        "(about rate x window, give or take its square root); a cell that sent or had "
-        f"accepted under 99% of them is invalid and left out; sent late = how long after its "
-        "due time an arrival was sent. Queue wait = first start - "
-        "enqueued, e2e = finished - enqueued, from the jobs table, for the jobs of the due "
-        "arrivals; percentiles per cell, then the median over repetitions [order-statistic "
-        "interval]. Taskiq / Celery of the e2e p99: the geometric mean of paired repetitions "
-        f"with a {stats.CONFIDENCE:.0%} {stats.RATIO_METHOD}, n = "
-        f"{'/'.join(map(str, n))} pairs, read against ±{run.s.margin:.0%} as throughput is. "
-        "A p99 of a few hundred jobs rests on its few slowest: read it with its interval."
+    n = "/".join(map(str, sorted({e2e_p99(c).n for c in run.latency_comparisons})))
+    return " ".join(
+        [
+            "Each latency cell offers arrivals of a seeded Poisson process (the same arrivals",
+            "and jobs for both variants of a pair) at a share of the slower variant's median",
+            "drain rate in this run; its generator sends each one at its time in a greenlet of",
+            "its own and never waits for an answer. Due = the arrivals the schedule put in the",
+            "measured window (about rate x window, give or take its square root); a cell that",
+            f"sent or had accepted under {LATENCY_KEPT:.0%} of them is invalid and left out;",
+            "sent late = how long after its due time an arrival was sent; done = finished in",
+            f"the window. A cell that finished under {STEADY:.0%} of what it accepted was",
+            "overloaded: its queue grew throughout, so its latencies grow with the window and",
+            "say only that it could not keep up. Queue wait = first start - enqueued, e2e =",
+            "finished - enqueued, from the jobs table, for the jobs of the due arrivals;",
+            "percentiles per cell, then the median over repetitions [order-statistic",
+            "interval]. Taskiq / Celery of the e2e p99: the geometric mean of paired",
+            f"repetitions with a {stats.CONFIDENCE:.0%} {stats.RATIO_METHOD}, n = {n} pairs,",
+            f"read against ±{run.s.margin:.0%} as throughput is. A p99 of a few hundred jobs",
+            "rests on its few slowest: read it with its interval.",
+        ]
     )
 
 

@@ -20,7 +20,8 @@ PER_USER_RATE = 2.0  # jobs/s per open-model user: pacing holds while replies ta
 MAX_OPEN_USERS = 500
 DRAIN_LIMIT_S = 180.0
 API_KILL_PUBLISH_DELAY_MS = 300
-LOCUST_UP_S = 2.5  # from Locust's start to its first arrival: what it takes to import and run
+# From Locust's start to its first arrival (import and spawn); a later start is in the warm-up.
+LOCUST_UP_S = 1.2
 
 
 def users_of(cell: Cell, locust_workers: int) -> tuple[int, str, float]:

@@ -86,8 +86,11 @@ def plan(profile: Profile) -> list[Cell]:
             for load in loads(profile, ENQUEUE_SCENARIO, model):
                 for api in balanced([v.name for v in API_VARIANTS], rep):
                     p.add(api, ENQUEUE_SCENARIO, model, load, rep, purpose=Purpose.enqueue)
-    for rep in range(profile.reps if Model.latency in profile.models else 0):
-        for scenario in profile.scenarios:  # after every drain: their rates set the load
+    latency_reps = profile.latency_reps or profile.reps
+    for rep in range(latency_reps if Model.latency in profile.models else 0):
+        latency = profile.latency_scenarios
+        for scenario in [s for s in profile.scenarios if latency is None or s in latency]:
+            # after every drain: their rates set the load
             for variant in balanced(profile.variants, rep):
                 for against in partners(variant, profile.variants):
                     for share in balanced(profile.shares, rep):

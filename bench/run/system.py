@@ -46,10 +46,10 @@ class Processes:
         self.running[name] = proc
         return proc
 
-    def stop(self, name: str, timeout: float = 30) -> None:
+    def stop(self, name: str, timeout: float = 30) -> bool:
+        """Stop one process; whether it had to be killed."""
         proc = self.running.pop(name, None)
-        if proc is not None:
-            stop_group(proc, timeout)
+        return proc is not None and stop_group(proc, timeout)
 
     def terminate(self, of: str | None = None) -> list[str]:
         """SIGTERM every process (of one component) at once, without waiting; their names."""
@@ -61,10 +61,10 @@ class Processes:
                     proc.send_signal(signal.SIGTERM)
         return names
 
-    def stop_all(self, of: str | None = None) -> None:
-        """Stop every process (of one component); SIGTERM reaches them all at once."""
-        for name in self.terminate(of):
-            self.stop(name)
+    def stop_all(self, of: str | None = None, timeout: float = 30) -> list[str]:
+        """Stop every process (of one component); SIGTERM reaches them all at once. The
+        names of those that had to be killed."""
+        return [name for name in self.terminate(of) if self.stop(name, timeout)]
 
     def of(self, part: str) -> list[str]:
         """Names of the running processes of a component, in start order."""
@@ -78,21 +78,24 @@ class Processes:
                 raise RuntimeError(f"{one} exited with {proc.returncode}; last output:\n{log}")
 
 
-def stop_group(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def stop_group(proc: subprocess.Popen[bytes], timeout: float = 30) -> bool:
     """SIGTERM the main process only, as `docker stop` does (Celery's children must not
     get it: its parent runs the warm shutdown); SIGKILL the group after `timeout`, and
-    whatever of the group survived its parent."""
+    whatever of the group survived its parent. Whether the main process was killed."""
+    killed = False
     if proc.poll() is None:
         try:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            killed = True
             proc.wait(10)
         except ProcessLookupError:
             pass
     with suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
+    return killed
 
 
 @contextmanager

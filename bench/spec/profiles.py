@@ -26,6 +26,8 @@ class Profile:
     # latency cells: Poisson arrivals at these shares of the slower variant's drain rate (of
     # each fairness mode's pair, in this run), after every repetition's drains
     shares: tuple[float, ...] = (0.5, 0.8)
+    latency_scenarios: tuple[str, ...] | None = None  # of the scenarios; None: all of them
+    latency_reps: int | None = None  # None: reps
     faults: tuple[str, ...] = ()  # fault cells: fault_mix at fault_rate, one fault each
     fault_rate: float = 8.0  # jobs/s offered during a fault cell
     fault_duration_s: float = 15.0  # the fault strikes a third of the way in
@@ -57,28 +59,35 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "quick",
             "SMOKE RUN: both fairness modes (Celery threads and prefork vs Taskiq), four jobs, "
-            "short drains, 3 repetitions",
+            "short drains, price_order's latency at 50% of capacity, 3 repetitions",
             ("celery-threads", "celery", "taskiq"),
             BASIC,
-            (DRAIN,),
+            (DRAIN, LATENCY),
             reps=3,
-            drain_window_s=3.0,
+            duration_s=3.0,
+            warmup_s=1.0,
+            drain_window_s=2.0,
             drain_ramp_s=0.5,
+            shares=(0.5,),
+            latency_scenarios=("price_order",),
             faults=("worker-kill",),
-            fault_duration_s=10.0,
+            fault_duration_s=6.0,
             smoke=True,
         ),
         Profile(
             "standard",
-            "both fairness modes, four jobs + probes, drain + closed, 5 interleaved repetitions",
+            "both fairness modes, four jobs + probes drained (5 interleaved repetitions), the "
+            "four jobs' latency at 50% and 80% of capacity (4)",
             ("celery", "celery-threads", "taskiq"),
             (*PROBES, *BASIC),
-            (DRAIN, CLOSED),
+            (DRAIN, LATENCY),
             reps=5,
-            drain_window_s=10.0,
+            drain_window_s=8.0,
             drain_ramp_s=0.5,
-            duration_s=5.0,
+            duration_s=3.0,
             warmup_s=1.0,
+            latency_scenarios=BASIC,
+            latency_reps=4,
             faults=("broker-restart", "broker-alarm"),
             fault_duration_s=20.0,
             jobcost=True,
