@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from bench import report
+from bench.analyse import replicate as replication
 from bench.analyse import summarise
 from bench.report.blocks import to_markdown
 from bench.report.compare import compare_blocks
@@ -231,7 +232,7 @@ def finish(run_dir: Path, margin: float | None = None) -> None:
     """Analyse the run's raw records, render its report, print the answer."""
     summary = summarise(run_dir, margin)
     md, html = report.render(run_dir)
-    for part in report.console_view(summary):
+    for part in report.console_view(summary, report.replication_of(run_dir)):
         console.print(part)
     console.print(f"wall time {summary.wall_s:.0f}s; report: [bold]{html}[/] and {md}")
 
@@ -253,10 +254,16 @@ def publish_cmd(
     results_dir: Path,
     out_dir: Annotated[Path, typer.Argument(help="e.g. docs/results/<date>-standard")],
     command: Annotated[str, Opt(help="the command that produced the run")],
+    replicate: Annotated[Path | None, Opt(help="a second run of the profile")] = None,
 ) -> None:
-    """Write a run's summary page (figures, charts, machine, command, date) to commit."""
-    if not (saved(results_dir) / "summary.json").exists():
-        summarise(results_dir)
+    """Write a run's summary page (figures, charts, machine, command, date) to commit; with
+    --replicate, how many of its verdicts a second run of the same profile reproduced."""
+    runs = [saved(results_dir), *([saved(replicate)] if replicate else [])]
+    first, *second = [
+        Summary.load(d) if (d / "summary.json").exists() else summarise(d) for d in runs
+    ]
+    if second:
+        replication.replicate(first, second[0]).dump(results_dir)
     md, html = report.publish(results_dir, out_dir, command)
     console.print(f"published {md} and {html}")
 

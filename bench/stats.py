@@ -148,3 +148,49 @@ def practical_verdict(ratio: Ratio, margin: float, higher_is: str, lower_is: str
     if bottom <= ratio.lo and ratio.hi <= top:
         return "no practical difference"
     return f"unsettled (interval crosses ±{margin:.0%})"
+
+
+def log_se(ratio: Ratio) -> float | None:
+    """The standard error of a ratio's log, read back from its t-interval."""
+    if ratio.lo is None or ratio.hi is None or ratio.n < 2 or ratio.lo <= 0:
+        return None
+    t = float(scipy_stats.t.ppf(0.5 + ratio.confidence / 2, ratio.n - 1))
+    return (math.log(ratio.hi) - math.log(ratio.lo)) / (2 * t)
+
+
+def widened(ratio: Ratio, tau: float) -> Ratio:
+    """The ratio's interval with a between-session SD `tau` (of the log) added to its own
+    standard error: what it must clear when sessions differ more than one session shows."""
+    se = log_se(ratio)
+    if se is None or ratio.point is None or tau <= 0:
+        return ratio
+    t = float(scipy_stats.t.ppf(0.5 + ratio.confidence / 2, ratio.n - 1))
+    half = t * math.sqrt(se**2 + tau**2)
+    centre = math.log(ratio.point)
+    method = f"{ratio.method}, widened by a between-session SD of {tau:.3f}"
+    return ratio.model_copy(
+        update={"lo": math.exp(centre - half), "hi": math.exp(centre + half), "method": method}
+    )
+
+
+def between_sessions(pairs: Sequence[tuple[Ratio, Ratio]]) -> tuple[float, int, bool]:
+    """Two sessions' ratios of the same comparisons: the between-session SD of the log-ratio
+    beyond both standard errors (moment estimate: mean of (d^2 - se1^2 - se2^2) / 2, floored
+    at 0), how many differ by more than their combined 95% bound (Welch's t on the two
+    logs), and whether that count is more than 5% of them by chance allows (one-sided
+    binomial test at 5%)."""
+    terms, outside = [], 0
+    for a, b in pairs:
+        sa, sb = log_se(a), log_se(b)
+        if sa is None or sb is None or a.point is None or b.point is None:
+            continue
+        d = math.log(b.point) - math.log(a.point)
+        terms.append((d**2 - sa**2 - sb**2) / 2)
+        var = sa**2 + sb**2
+        df = var**2 / (sa**4 / (a.n - 1) + sb**4 / (b.n - 1)) if var > 0 else 1.0
+        outside += abs(d) > float(scipy_stats.t.ppf(0.975, df)) * math.sqrt(var)
+    if not terms:
+        return 0.0, 0, False
+    tau = math.sqrt(max(0.0, statistics.fmean(terms)))
+    beyond = float(scipy_stats.binomtest(outside, len(terms), 0.05, "greater").pvalue) < 0.05
+    return tau, outside, beyond

@@ -23,8 +23,9 @@ from bench.report.format import duration
 from bench.report.html import to_html
 from bench.report.index import Run
 from bench.report.producer import producer_blocks
+from bench.report.replication import replication_blocks
 from bench.report.why import why_blocks
-from bench.summary import Summary
+from bench.summary import Replication, Summary
 
 MACHINE = ("platform", "cpus", "memory_gb", "python", "postgres", "rabbitmq")
 SMOKE = (
@@ -35,10 +36,13 @@ SMOKE = (
 )
 
 
-def blocks(summary: Summary, command: str | None = None) -> list[Block]:
+def blocks(
+    summary: Summary, command: str | None = None, replication: Replication | None = None
+) -> list[Block]:
     """The whole report; given the `command` that produced the run, the published
-    summary: the same figures, without the per-cell timelines and Locust's table."""
-    run = Run(summary)
+    summary: the same figures, without the per-cell timelines and Locust's table. With a
+    second session's `replication`, whether it reproduced the verdicts."""
+    run = Run(summary, replication)
     cpus = summary.environment.get("cpus", "?")
     head: list[Block] = [
         Heading(1, f"Celery or Taskiq: queuebench run {summary.run_id}"),
@@ -57,6 +61,7 @@ def blocks(summary: Summary, command: str | None = None) -> list[Block]:
     return [
         *head,
         *answer_blocks(run),
+        *replication_blocks(replication),
         *distance_blocks(summary),
         *why_blocks(run),
         *producer_blocks(summary),
@@ -82,9 +87,13 @@ def publish(run_dir: Path, out_dir: Path, command: str) -> tuple[Path, Path]:
     return _write(run_dir, out_dir, "summary", command)
 
 
+def replication_of(run_dir: Path) -> Replication | None:
+    return Replication.load(run_dir) if (run_dir / Replication.FILE).exists() else None
+
+
 def _write(run_dir: Path, out_dir: Path, stem: str, command: str | None) -> tuple[Path, Path]:
     summary = Summary.load(run_dir)
-    items = blocks(summary, command)
+    items = blocks(summary, command, replication_of(run_dir))
     md, page = out_dir / f"{stem}.md", out_dir / f"{stem}.html"
     md.write_text(to_markdown(items), encoding="utf-8")
     title = "queuebench report" if command is None else "queuebench"
@@ -92,9 +101,11 @@ def _write(run_dir: Path, out_dir: Path, stem: str, command: str | None) -> tupl
     return md, page
 
 
-def console_view(summary: Summary) -> Iterator[RenderableType]:
+def console_view(
+    summary: Summary, replication: Replication | None = None
+) -> Iterator[RenderableType]:
     """What the end of a run prints: the answer and the faults, from the report's blocks."""
-    run = Run(summary)
+    run = Run(summary, replication)
     smoke = ", SMOKE RUN" if summary.smoke else ""
     head = [Heading(1, f"queuebench {summary.run_id} ({summary.profile}{smoke})")]
     distance = [b for b in distance_blocks(summary) if not isinstance(b, Chart)]

@@ -6,7 +6,7 @@ from bench.report import charts
 from bench.report.blocks import Block, Bullets, Chart, Heading, Para, Table
 from bench.report.charts import ForestRow
 from bench.report.format import DASH, interval, load_label, ratio
-from bench.report.index import Run
+from bench.report.index import Run, widened_note
 from bench.report.latency import latency_blocks
 from bench.report.memory import memory_blocks
 from bench.report.paragraph import FASTER, mode_paragraph
@@ -76,7 +76,7 @@ def method_note(run: Run) -> str:
         "one (an interval that excludes 1); the verdict is the practical one, which needs the "
         f"whole interval beyond ±{run.s.margin:.0%} (the run's margin of practical "
         'equivalence, `--margin`) and says "no practical difference" when the interval lies '
-        f"inside it. Both need at least {stats.MIN_PAIRS} pairs."
+        f"inside it. Both need at least {stats.MIN_PAIRS} pairs." + widened_note(run, "jobs/s")
     )
 
 

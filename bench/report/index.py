@@ -1,9 +1,10 @@
 """Indexes over one saved Summary, in the order the profile ran things."""
 
+from bench import stats
 from bench.report.format import group_key
 from bench.spec.models import Model, Purpose
 from bench.spec.variants import MODES, order_key
-from bench.summary import CellResult, Comparison, Group, Summary
+from bench.summary import CellResult, Comparison, Group, Replication, Summary
 
 Key = tuple[str, str, float]  # scenario, model, load
 
@@ -13,15 +14,29 @@ def _main(item: CellResult | Group) -> bool:
     return item.purpose == Purpose.main and item.model != Model.latency
 
 
+def widened(c: Comparison, replication: Replication | None) -> Comparison:
+    """A comparison whose ratios are read on intervals widened by the between-session spread
+    a second session of the profile showed (bench/analyse/replicate.py)."""
+    if replication is None or c.rtt_ms is not None:
+        return c
+    tau = {f: t for f, t in replication.tau.items() if replication.widen.get(f)}
+    update = {}
+    if "jobs/s" in tau:
+        update["throughput_ratio"] = stats.widened(c.throughput_ratio, tau["jobs/s"])
+    if "e2e p99" in tau and c.e2e_p99_ratio is not None:
+        update["e2e_p99_ratio"] = stats.widened(c.e2e_p99_ratio, tau["e2e p99"])
+    return c.model_copy(update=update) if update else c
+
+
 class Run:
-    def __init__(self, summary: Summary) -> None:
-        self.s = summary
+    def __init__(self, summary: Summary, replication: Replication | None = None) -> None:
+        self.s, self.replication = summary, replication
         main = [c for c in summary.cells if c.purpose == Purpose.main]
         self.scenarios = list(dict.fromkeys(c.scenario for c in main))
         self.groups = {
             (g.scenario, g.model, g.load, g.variant): g for g in summary.groups if _main(g)
         }
-        at_once = [c for c in summary.comparisons if c.rtt_ms is None]
+        at_once = [widened(c, replication) for c in summary.comparisons if c.rtt_ms is None]
         self.main_comparisons = [c for c in at_once if c.model != Model.latency]
         self.latency_comparisons = [c for c in at_once if c.model == Model.latency]
         self.comparisons = {(c.scenario, c.model, c.load, c.mode): c for c in self.main_comparisons}
@@ -70,3 +85,14 @@ class Run:
             ),
             key=lambda c: (order_key(c.variant), c.rep),
         )
+
+
+def widened_note(run: Run, figure: str) -> str:
+    """Said where a second session showed more spread than this run's intervals."""
+    rep = run.replication
+    if rep is None or not rep.widen.get(figure):
+        return ""
+    return (
+        f" Every {figure} ratio here is read on its interval widened by the between-session SD "
+        f'of {rep.tau[figure]:.3f} that a second run showed (see "Does it replicate?").'
+    )

@@ -10,7 +10,7 @@ from bench.report import charts
 from bench.report.blocks import Block, Chart, Heading, Para, Table
 from bench.report.charts import ForestRow
 from bench.report.format import DASH, interval, num, ratio
-from bench.report.index import Run
+from bench.report.index import Run, widened_note
 from bench.summary import LATENCY_KEPT, STEADY, Comparison, Group, Ratio
 
 # Taskiq / Celery of a p99 above 1: Taskiq's jobs wait longer
@@ -113,7 +113,7 @@ def method_note(run: Run) -> str:
             f"read against ±{run.s.margin:.0%} as throughput is. A p99 of a few hundred jobs",
             "rests on its few slowest: read it with its interval.",
         ]
-    )
+    ) + widened_note(run, "e2e p99")
 
 
 def latency_blocks(run: Run) -> list[Block]:

@@ -1,0 +1,64 @@
+"""Two sessions of one profile: does the second reproduce the first's verdicts? Matches their
+Taskiq / Celery comparisons (a latency comparison by its share, its rate being the run's own;
+the others by their load), reads each against the first run's margin, and estimates how far
+the sessions differ beyond what their intervals allow. Reads two summaries; the first run's
+replication.json is what it writes."""
+
+from collections.abc import Callable
+
+from bench import stats
+from bench.spec.models import Model
+from bench.summary import Comparison, Ratio, Replicated, Replication, Summary
+
+FASTER = ("Taskiq faster", "Celery faster")
+LOWER = ("Taskiq's p99 higher", "Taskiq's p99 lower")
+Key = tuple[str, str, str, str]  # scenario, load in words, mode, figure
+Pick = tuple[str, Callable[[Comparison], Ratio | None], tuple[str, str]]
+
+
+def _figures(c: Comparison) -> list[Pick]:
+    if c.model == Model.latency:
+        return [("e2e p99", lambda c: c.e2e_p99_ratio, LOWER)]
+    return [("jobs/s", lambda c: c.throughput_ratio, FASTER)]
+
+
+def _load(c: Comparison) -> str:
+    if c.model == Model.latency:
+        return f"latency {c.share:.0%}" if c.share is not None else f"latency {c.load:g}"
+    return str(Model.drain) if c.model == Model.drain else f"{c.model} {c.load:g}"
+
+
+def _index(summary: Summary) -> dict[Key, tuple[Ratio, tuple[str, str]]]:
+    out = {}
+    for c in summary.comparisons:
+        if c.rtt_ms is not None:
+            continue
+        for figure, pick, words in _figures(c):
+            r = pick(c)
+            if r is not None:
+                out[(c.scenario, _load(c), c.mode, figure)] = (r, words)
+    return out
+
+
+def replicate(first: Summary, second: Summary) -> Replication:
+    a, b = _index(first), _index(second)
+    rows = []
+    for key in [k for k in a if k in b]:
+        (ra, words), (rb, _) = a[key], b[key]
+        rows.append(
+            Replicated(
+                scenario=key[0], load=key[1], mode=key[2], figure=key[3], first=ra, second=rb,
+                first_verdict=stats.practical_verdict(ra, first.margin, *words),
+                second_verdict=stats.practical_verdict(rb, first.margin, *words),
+            )
+        )  # fmt: skip
+    out = Replication(
+        first_run=first.run_id, second_run=second.run_id, second_started=second.started,
+        margin=first.margin, rows=rows,
+    )  # fmt: skip
+    for figure in sorted({r.figure for r in rows}):
+        tau, outside, beyond = stats.between_sessions(
+            [(r.first, r.second) for r in rows if r.figure == figure]
+        )
+        out.tau[figure], out.outside[figure], out.widen[figure] = tau, outside, beyond
+    return out
