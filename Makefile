@@ -10,7 +10,7 @@ SLOTS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; 
 help:
 	@echo "make test           create the env, start Postgres+RabbitMQ, migrate a test DB, run the suite"
 	@echo "make bench          the quick benchmark: a smoke run of a few minutes, no figures to quote"
-	@echo "make bench-standard the standard benchmark (~40 min): both fairness modes, 5 repetitions"
+	@echo "make bench-standard the standard benchmark (~45 min): both fairness modes, drains + latency"
 	@echo "make bench-full     every variant, scenario, load model and fault (hours)"
 	@echo "make api | stub     run the API (port 8000) | the external rates stub (port 8090)"
 	@echo "make worker-celery  Celery worker (WORKERS prefork processes, one event loop each)"

@@ -32,7 +32,7 @@ SMOKE = (
     "SMOKE RUN: short windows and few repetitions check that everything works end to end; "
     "they leave wide intervals, so only large gaps get a verdict, and no figure from this "
     "run is one to quote. "
-    "For figures to act on, run `make bench-standard` (about 40 minutes here)."
+    "For figures to act on, run `make bench-standard` (about 45 minutes here)."
 )
 
 

@@ -97,7 +97,7 @@ def forest_chart(
         ax.grid(axis="y", visible=False)
         for mode, c in MODE_COLOURS.items():
             ax.plot([], [], "o-", color=c, label=mode)
-        ax.legend(title="fairness mode", fontsize=8, loc="lower right")
+        ax.legend(title="fairness mode", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
         return _svg(fig)
 
 

@@ -92,6 +92,17 @@ def ratio_table(run: Run, margin: float) -> tuple[Table, list[ForestRow]]:
     return Table(headers, rows, groups), forest
 
 
+def coverage(run: Run) -> str:
+    """What the per-variant intervals cover, by their number of repetitions."""
+    seen = {
+        (g.e2e_p99.n, g.e2e_p99.coverage)
+        for c in run.latency_comparisons
+        for v, a in ((c.celery, "taskiq"), ("taskiq", c.celery))
+        if (g := run.latency_group(c.scenario, c.load, v, a)) and g.e2e_p99.coverage
+    }
+    return ", ".join(f"{cov:.1%} with {n} repetitions" for n, cov in sorted(seen)) or DASH
+
+
 def method_note(run: Run) -> str:
     n = "/".join(map(str, sorted({e2e_p99(c).n for c in run.latency_comparisons})))
     return " ".join(
@@ -108,7 +119,8 @@ def method_note(run: Run) -> str:
             "say only that it could not keep up. Queue wait = first start - enqueued, e2e =",
             "finished - enqueued, from the jobs table, for the jobs of the due arrivals;",
             "percentiles per cell, then the median over repetitions [order-statistic",
-            "interval]. Taskiq / Celery of the e2e p99: the geometric mean of paired",
+            f"interval; coverage {coverage(run)}]. Taskiq / Celery of the e2e p99: the",
+            "geometric mean of paired",
             f"repetitions with a {stats.CONFIDENCE:.0%} {stats.RATIO_METHOD}, n = {n} pairs,",
             f"read against ±{run.s.margin:.0%} as throughput is. A p99 of a few hundred jobs",
             "rests on its few slowest: read it with its interval.",
