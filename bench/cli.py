@@ -262,6 +262,8 @@ def publish_cmd(
     first, *second = [
         Summary.load(d) if (d / "summary.json").exists() else summarise(d) for d in runs
     ]
+    if second and (other := second[0].profile) != first.profile:
+        fail(f"--replicate needs a run of the same profile ({first.profile}, not {other})")
     if second:
         replication.replicate(first, second[0]).dump(results_dir)
     md, html = report.publish(results_dir, out_dir, command)

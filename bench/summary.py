@@ -12,7 +12,9 @@ from bench.jsonfile import JsonFile
 SUMMARY_VERSION = 3  # 3: latency cells (arrivals, queue-wait and e2e p95/p99, p99 ratios)
 COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
 LATENCY_KEPT = 0.99  # a latency cell must send, and have accepted, this much of what was due
-STEADY = 0.95  # a latency cell that finished less of what it accepted was overloaded
+# A latency cell that finished less of what it accepted (and by more than 3 sqrt(accepted),
+# the count's own noise) was overloaded
+STEADY = 0.95
 
 
 class Interval(BaseModel):
@@ -120,6 +122,8 @@ class Arrivals(BaseModel):
     late_p50_ms: float | None
     late_p99_ms: float | None
     late_max_ms: float | None
+    post_p99_ms: float | None = None  # the API's answer to them: not in e2e, which starts at
+    # the row's insert
 
 
 class LoopLag(BaseModel):

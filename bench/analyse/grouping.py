@@ -85,13 +85,27 @@ def groups(cells: list[CellResult]) -> list[Group]:
     return out
 
 
+def steady(c: CellResult) -> bool:
+    """Not overloaded: a latency cell whose queue grew through its window has latencies
+    that grow with the window, so they are no figure to pair."""
+    return not any(f.startswith("overloaded") for f in c.flags)
+
+
+Figure = Callable[[CellResult], float | None]
+
+
 def _paired(
-    celery: list[CellResult], taskiq: list[CellResult], figure: Callable[[CellResult], float | None]
-) -> Ratio:
-    by_rep = {c.rep: c for c in celery if c.valid}
-    pairs = [(figure(t), figure(by_rep[t.rep])) for t in taskiq if t.valid and t.rep in by_rep]
-    kept = [(a, b) for a, b in pairs if a is not None and b is not None]
-    return stats.paired_ratio([a for a, _ in kept], [b for _, b in kept])
+    celery: list[CellResult], taskiq: list[CellResult], figure: Figure,
+    kept: Callable[[CellResult], bool] = lambda c: c.valid,
+) -> Ratio:  # fmt: skip
+    by_rep = {c.rep: c for c in celery if kept(c)}
+    pairs = [(figure(t), figure(by_rep[t.rep])) for t in taskiq if kept(t) and t.rep in by_rep]
+    known = [(a, b) for a, b in pairs if a is not None and b is not None]
+    return stats.paired_ratio([a for a, _ in known], [b for _, b in known])
+
+
+def _usable(c: CellResult) -> bool:
+    return c.valid and steady(c)
 
 
 def comparisons(cells: list[CellResult]) -> list[Comparison]:
@@ -123,10 +137,12 @@ def comparisons(cells: list[CellResult]) -> list[Comparison]:
                         celery, taskiq, lambda c: c.cpu_ms_per_job.get("workers")
                     ),
                     share=taskiq[0].share,
-                    e2e_p99_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p99)
+                    e2e_p99_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p99, _usable)
                     if latency
                     else None,
-                    queue_wait_p99_ratio=_paired(celery, taskiq, lambda c: c.queue_wait_ms.p99)
+                    queue_wait_p99_ratio=_paired(
+                        celery, taskiq, lambda c: c.queue_wait_ms.p99, _usable
+                    )
                     if latency
                     else None,
                 )

@@ -12,6 +12,8 @@ from bench.spec.models import Model
 from bench.summary import LATENCY_KEPT, STEADY, Arrivals
 from core.contract import JobStatus
 
+LATE_START_MS = 250.0  # the schedule's first arrival sent later: Locust was not up in time
+
 OPEN_KEPT = 0.95
 
 
@@ -20,17 +22,23 @@ def arrivals(data: CellData) -> tuple[Window, Arrivals]:
     record, marks = data.record, data.record.marks
     assert marks.t_measure_start is not None and marks.t_measure_end is not None
     start, end = marks.t_measure_start, marks.t_measure_end
-    due = [p for p in read_posts(data.dir) if p.get("scheduled")]
-    due = [p for p in due if start <= float(p["scheduled"]) < end]
+    scheduled = [p for p in read_posts(data.dir) if p.get("scheduled")]
+    due = [p for p in scheduled if start <= float(p["scheduled"]) < end]
     sent = [p for p in due if p["late_ms"]]
     ids = {p["id"] for p in sent if p["status"] == "202" and p["id"]}
     late = [float(p["late_ms"]) for p in sent]
+    posts = [float(p["latency_ms"]) for p in sent if p["latency_ms"]]
     figures = Arrivals(
         rate=record.cell.load, due=len(due), sent=len(sent), accepted=len(ids),
         late_p50_ms=stats.percentile(late, 50), late_p99_ms=stats.percentile(late, 99),
-        late_max_ms=max(late) if late else None,
+        late_max_ms=max(late) if late else None, post_p99_ms=stats.percentile(posts, 99),
     )  # fmt: skip
     flags = []
+    first = min(scheduled, key=lambda p: float(p["scheduled"]), default=None)
+    if first is not None and float(first["late_ms"] or "inf") > LATE_START_MS:
+        # Its first arrivals went out at once: a burst the schedule did not ask for.
+        late_by = first["late_ms"] or "never sent, not"
+        flags.append(f"generator- or API-limited: its first arrival went {late_by} ms late")
     if not due:
         flags.append("generator- or API-limited: no arrival was due in the window")
     elif min(figures.sent, figures.accepted) < LATENCY_KEPT * figures.due:
@@ -42,7 +50,8 @@ def arrivals(data: CellData) -> tuple[Window, Arrivals]:
     done = [j for j in jobs if j["status"] == JobStatus.done]
     completed = sum(1 for j in data.done if start <= float(j["finished"]) < end)
     seconds = end - start
-    if figures.accepted and completed < STEADY * figures.accepted:
+    shortfall = figures.accepted - completed
+    if shortfall > max((1 - STEADY) * figures.accepted, 3 * figures.accepted**0.5):
         flags.append(  # a figure, not a fault: but its latencies grow with the window
             f"overloaded: {completed / seconds:.1f} jobs/s finished of "
             f"{figures.accepted / seconds:.1f} accepted, so the queue grew through the window"

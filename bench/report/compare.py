@@ -11,7 +11,7 @@ from bench.report.format import load_label, ratio
 from bench.spec.variants import order_key
 from bench.summary import CellResult, Ratio, Summary
 
-Key = tuple[str, str, str, float, str, int]
+Key = tuple[str, str, str, float, str, int, str | None]
 FIGURES: dict[str, Callable[[CellResult], float | None]] = {
     "jobs/s": lambda c: c.throughput,
     "worker CPU ms/job": lambda c: c.cpu_ms_per_job.get("workers"),
@@ -23,7 +23,7 @@ def _by_key(summary: Summary) -> dict[Key, dict[int, CellResult]]:
     found: dict[Key, dict[int, CellResult]] = {}
     for c in summary.cells:
         if c.valid and c.fault is None and not c.bare:
-            key = (c.purpose, c.scenario, c.model, c.load, c.variant, c.prefetch)
+            key = (c.purpose, c.scenario, c.model, c.load, c.variant, c.prefetch, c.against)
             found.setdefault(key, {})[c.rep] = c
     return found
 
@@ -38,11 +38,14 @@ def paired(a: dict[int, CellResult], b: dict[int, CellResult], figure: str) -> R
 
 def compare_blocks(a: Summary, b: Summary) -> list[Block]:
     ka, kb = _by_key(a), _by_key(b)
-    common = sorted(set(ka) & set(kb), key=lambda k: (k[0], k[1], k[2], k[3], order_key(k[4])))
+    common = sorted(
+        set(ka) & set(kb), key=lambda k: (k[0], k[1], k[2], k[3], order_key(k[4]), k[6] or "")
+    )
     rows = []
     for key in common:
-        purpose, scenario, model, load, variant, prefetch = key
-        row = [purpose, scenario, load_label(model, load), variant, str(prefetch)]
+        purpose, scenario, model, load, variant, prefetch, against = key
+        versus = f" (vs {against})" if against else ""
+        row = [purpose, scenario, load_label(model, load), variant + versus, str(prefetch)]
         for figure in FIGURES:
             r = paired(ka[key], kb[key], figure)
             row += [ratio(r), stats.verdict(r, "B higher", "B lower")]

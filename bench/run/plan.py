@@ -45,10 +45,9 @@ def loads(profile: Profile, scenario: str, model: Model) -> tuple[float, ...]:
     return profile.rates or SCENARIOS[scenario].open_rates
 
 
-def partners(variant: str, variants: Sequence[str]) -> list[str]:
-    """The variants a variant faces in a fairness mode, of those in the profile."""
-    pairs = [(m.celery, "taskiq") for m in MODES if {m.celery, "taskiq"} <= set(variants)]
-    return [b if a == variant else a for a, b in pairs if variant in (a, b)]
+def mode_pairs(variants: Sequence[str]) -> list[str]:
+    """The Celery variant of each fairness mode whose pair is in the profile."""
+    return [m.celery for m in MODES if {m.celery, "taskiq"} <= set(variants)]
 
 
 class Plan:
@@ -90,10 +89,12 @@ def plan(profile: Profile) -> list[Cell]:
     for rep in range(latency_reps if Model.latency in profile.models else 0):
         latency = profile.latency_scenarios
         for scenario in [s for s in profile.scenarios if latency is None or s in latency]:
-            # after every drain: their rates set the load
-            for variant in balanced(profile.variants, rep):
-                for against in partners(variant, profile.variants):
-                    for share in balanced(profile.shares, rep):
+            # after every drain: their rates set the load; a pair's two cells back to back,
+            # in an order that flips with each share, so one variant's runs two in a row
+            for celery in balanced(mode_pairs(profile.variants), rep):
+                for n, share in enumerate(balanced(profile.shares, rep)):
+                    for variant in balanced((celery, "taskiq"), n + rep):
+                        against = "taskiq" if variant == celery else celery
                         p.add(variant, scenario, Model.latency, 0.0, rep, share=share,
                               against=against)  # fmt: skip
     for rep in range(min(profile.reps, 3) if profile.prefetch_sweep else 0):

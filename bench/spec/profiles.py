@@ -46,6 +46,9 @@ class Profile:
             return "latency cells offer shares of this run's drain rates: add drain to --models"
         if Model.latency in self.models and not all(0 < s <= 1.5 for s in self.shares or (0,)):
             return f"--shares must be fractions of the drain rate in (0, 1.5]: {self.shares}"
+        wanted = self.latency_scenarios
+        if Model.latency in self.models and wanted and not set(wanted) & set(self.scenarios):
+            return f"the latency cells are for {', '.join(wanted)}: add one to --scenarios"
         return None
 
 
@@ -98,7 +101,7 @@ PROFILES: dict[str, Profile] = {
             "every variant, mixed, open sweep, enqueue, prefetch sweep, every fault, 5 reps",
             VARIANTS,
             (*PROBES, *BASIC, "mixed"),
-            (DRAIN, CLOSED, OPEN, ENQUEUE),
+            (DRAIN, CLOSED, OPEN, LATENCY, ENQUEUE),
             reps=5,
             duration_s=15.0,
             warmup_s=3.0,

@@ -59,6 +59,40 @@ def test_a_kept_schedule_counts_due_sent_accepted_and_lateness(tmp_path: Path) -
     assert cell.e2e_ms.p99 is not None and cell.e2e_ms.p99 > 70.0  # the slow job shows
 
 
+def test_a_generator_that_started_late_makes_the_cell_invalid(tmp_path: Path) -> None:
+    """Its first arrivals, due before Locust was up, would go out at once: a burst."""
+    data = latency_cell(tmp_path)
+    posts = (tmp_path / f"{POSTS_PREFIX}.1.csv").read_text().splitlines()
+    first = posts[1].split(",")
+    first[4] = "400.0"  # the warm-up's first arrival, 400 ms late
+    posts[1] = ",".join(first)
+    (tmp_path / f"{POSTS_PREFIX}.1.csv").write_text("\n".join(posts) + "\n")
+    window, figures = arrivals(data)
+    assert window.flags == ["generator- or API-limited: its first arrival went 400.0 ms late"]
+    assert not result(data, window, figures).valid
+
+
+def test_a_cell_that_fell_behind_is_overloaded_and_left_out_of_the_ratio(tmp_path: Path) -> None:
+    data = latency_cell(tmp_path)
+    for row in data.rows[50:]:  # half the window's jobs finish after it
+        row["finished"] = str(float(row["finished"]) + 20.0)
+    window, figures = arrivals(data)
+    assert len(window.flags) == 1 and window.flags[0].startswith("overloaded: ")
+    cell = result(data, window, figures)
+    assert cell.valid  # a figure: it fell behind; but no p99 to pair
+    cells = []
+    for rep in range(3):
+        for variant, against in (("celery", "taskiq"), ("taskiq", "celery")):
+            c = cell.model_copy(update={"variant": variant, "against": against, "rep": rep,
+                                        "backend": variant, "load": 10.0})  # fmt: skip
+            if variant == "taskiq" or rep == 2:
+                c = c.model_copy(update={"flags": []})
+            cells.append(c)
+    [comp] = [c for c in comparisons(cells) if c.model == Model.latency]
+    assert comp.e2e_p99_ratio is not None and comp.e2e_p99_ratio.n == 1  # rep 2 only
+    assert comp.throughput_ratio.n == 3  # the cells stay valid for what they are
+
+
 def test_under_99_percent_accepted_or_sent_the_cell_is_invalid(tmp_path: Path) -> None:
     for refused, unsent in ((2, 0), (0, 2)):
         data = latency_cell(tmp_path, refused=refused, unsent=unsent)

@@ -5,7 +5,6 @@ the seed's jobs in the schedule's order, and logs what was due, when it was sent
 job id."""
 
 import csv
-import itertools
 import json
 import os
 import random
@@ -18,7 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from scipy import stats as scipy_stats
 
 from bench.raw import POSTS_PREFIX, read_posts
 from bench.run.commands import locust
@@ -88,9 +86,6 @@ def test_every_arrival_is_sent_on_time_without_waiting_for_answers(
     late = sorted(float(p["late_ms"]) for p in posts)
     assert late[len(late) // 2] < 50 and late[-1] < 1000 * ANSWER_S, late[-5:]
     assert all(float(p["latency_ms"]) >= 1000 * ANSWER_S for p in posts)
-    # The gaps are exponential at the rate asked (a seeded draw: no flake).
-    gaps = [b - a for a, b in itertools.pairwise(expected)]
-    assert scipy_stats.kstest(gaps, "expon", args=(0, 1 / RATE)).pvalue > 0.05
     # The jobs too come from the seed, in schedule order: a pair's variants get the same ones.
     jobs = random.Random(f"{SEED}:0")
     drawn = [SCENARIOS["price_order"].generate(jobs)[1] for _ in range(len(BODIES))]

@@ -38,6 +38,19 @@ def test_sessions_that_agree_add_no_spread() -> None:
     assert (tau, outside, beyond) == (0.0, 0, False)
 
 
+def test_more_moved_than_chance_but_no_spread_beyond_the_intervals_widens_nothing() -> None:
+    """Two narrow comparisons far apart, many wide ones that agree: the moment estimate is 0,
+    so nothing may be said to be widened, whatever the count of those that moved."""
+    far = [(ratio(1.0, 0.01), ratio(1.1, 0.01)) for _ in range(3)]
+    wide = [(ratio(1.0, 1.5), ratio(1.0, 1.5)) for _ in range(3)]
+    tau, outside, beyond = stats.between_sessions(far + wide)
+    assert outside == 3 and beyond and tau == 0.0
+    first = make_summary()
+    second = moved(first, 1.0)
+    rep = replicate(first, second)
+    assert not any(rep.widen.values())
+
+
 def test_sessions_further_apart_than_their_intervals_widen_them() -> None:
     # every pair 0.3 apart in log, each interval +-0.05: the spread is the sessions'
     pairs = [(ratio(p, 0.05), ratio(p * math.exp(0.3), 0.05)) for p in (0.8, 1.0, 1.2, 1.5, 2.0)]
