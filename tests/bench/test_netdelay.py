@@ -20,11 +20,14 @@ from bench.run import netdelay
 from bench.run.system import Processes
 from core.settings import Settings
 
-# The proxy never delivers early; it is late by what a busy box's wake-ups add (at 2 ms:
-# +0.27 ms on a quiet box, +0.36 and +0.51 with a second suite running beside). Doubling the
-# delay (pipelined bytes delayed twice) or none at all still fails. The harness prints the
-# RTT it measured beside the one asked.
-EARLY_MS, LATE_MS = 0.1, 1.0
+# The proxy never delivers early: a round trip through it takes at least the RTT asked. What
+# it adds over the same proxy without a delay can be a little less (the control pays the
+# proxy's own forwarding, which a held byte's delay absorbs: 0.86 ms added for 1 in one CI
+# run, controls 0.21-0.70 ms) or more by what a busy box's wake-ups add (at 2 ms: +0.27 ms
+# quiet, +0.36 and +0.51 with a second suite beside). No delay, or a doubled one (pipelined
+# bytes delayed twice), still fails. The harness prints the RTT it measured beside the one
+# asked.
+LATE_MS = 1.0
 
 
 def free_port() -> int:
@@ -94,7 +97,8 @@ def test_it_adds_the_round_trip_it_is_asked_for(
     pairs = [(rtt_through(settings, tmp_path, 0), rtt_through(settings, tmp_path, rtt_ms))
              for _ in range(3)]  # fmt: skip
     added = statistics.median(delayed - control for control, delayed in pairs)
-    assert rtt_ms - EARLY_MS <= added <= rtt_ms + LATE_MS, pairs
+    assert statistics.median(delayed for _, delayed in pairs) >= rtt_ms, pairs  # never early
+    assert added <= rtt_ms + LATE_MS, pairs
 
 
 def test_a_port_it_cannot_listen_on_stops_it_with_one_line() -> None:
