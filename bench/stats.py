@@ -23,6 +23,9 @@ MIN_PAIRS = 3  # fewer paired repetitions give no verdict, whatever the interval
 # A ratio within this of 1 is no difference a team should act on (a run's --margin).
 PRACTICAL_MARGIN = 0.05
 RATIO_METHOD = "t-interval on paired log-ratios"
+# What a Taskiq / Celery ratio above or below 1 says: of throughput, of an e2e p99
+FASTER = ("Taskiq faster", "Celery faster")
+P99_LOWER = ("Taskiq's p99 higher", "Taskiq's p99 lower")
 
 
 def percentile(values: Sequence[float], q: int) -> float | None:

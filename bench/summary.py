@@ -15,6 +15,7 @@ LATENCY_KEPT = 0.99  # a latency cell must send, and have accepted, this much of
 # A latency cell that finished less of what it accepted (and by more than 3 sqrt(accepted),
 # the count's own noise) was overloaded
 STEADY = 0.95
+OVERLOADED = "overloaded"  # the flag that says so
 
 
 class Interval(BaseModel):
@@ -185,6 +186,11 @@ class CellResult(BaseModel):
     series: Series = Field(default_factory=Series)
     flags: list[str] = Field(default_factory=list)  # reasons the cell is not trustworthy
     valid: bool = True
+
+    @property
+    def overloaded(self) -> bool:
+        """A latency cell whose queue grew through its window (bench/analyse/load.py)."""
+        return any(f.startswith(OVERLOADED) for f in self.flags)
 
 
 class JobCost(BaseModel):

@@ -88,7 +88,7 @@ def groups(cells: list[CellResult]) -> list[Group]:
 def steady(c: CellResult) -> bool:
     """Not overloaded: a latency cell whose queue grew through its window has latencies
     that grow with the window, so they are no figure to pair."""
-    return not any(f.startswith("overloaded") for f in c.flags)
+    return not c.overloaded
 
 
 Figure = Callable[[CellResult], float | None]

@@ -9,7 +9,7 @@ from bench import stats
 from bench.analyse.cell import CellData, Window
 from bench.raw import read_posts
 from bench.spec.models import Model
-from bench.summary import LATENCY_KEPT, STEADY, Arrivals
+from bench.summary import LATENCY_KEPT, OVERLOADED, STEADY, Arrivals
 from core.contract import JobStatus
 
 LATE_START_MS = 250.0  # the schedule's first arrival sent later: Locust was not up in time
@@ -53,7 +53,7 @@ def arrivals(data: CellData) -> tuple[Window, Arrivals]:
     shortfall = figures.accepted - completed
     if shortfall > max((1 - STEADY) * figures.accepted, 3 * figures.accepted**0.5):
         flags.append(  # a figure, not a fault: but its latencies grow with the window
-            f"overloaded: {completed / seconds:.1f} jobs/s finished of "
+            f"{OVERLOADED}: {completed / seconds:.1f} jobs/s finished of "
             f"{figures.accepted / seconds:.1f} accepted, so the queue grew through the window"
         )
     window = Window(

@@ -10,16 +10,14 @@ from bench import stats
 from bench.spec.models import Model
 from bench.summary import Comparison, Ratio, Replicated, Replication, Summary
 
-FASTER = ("Taskiq faster", "Celery faster")
-LOWER = ("Taskiq's p99 higher", "Taskiq's p99 lower")
 Key = tuple[str, str, str, str]  # scenario, load in words, mode, figure
 Pick = tuple[str, Callable[[Comparison], Ratio | None], tuple[str, str]]
 
 
 def _figures(c: Comparison) -> list[Pick]:
     if c.model == Model.latency:
-        return [("e2e p99", lambda c: c.e2e_p99_ratio, LOWER)]
-    return [("jobs/s", lambda c: c.throughput_ratio, FASTER)]
+        return [("e2e p99", lambda c: c.e2e_p99_ratio, stats.P99_LOWER)]
+    return [("jobs/s", lambda c: c.throughput_ratio, stats.FASTER)]
 
 
 def _load(c: Comparison) -> str:

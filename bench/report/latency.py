@@ -13,8 +13,7 @@ from bench.report.format import DASH, interval, num, ratio
 from bench.report.index import Run, widened_note
 from bench.summary import LATENCY_KEPT, STEADY, Comparison, Group, Ratio
 
-# Taskiq / Celery of a p99 above 1: Taskiq's jobs wait longer
-LOWER = ("Taskiq's p99 higher", "Taskiq's p99 lower")
+LOWER = stats.P99_LOWER
 AXIS = "Taskiq / Celery end-to-end p99 (log scale; < 1: Taskiq's lower)"
 PERCENTILES = ("p50", "p95", "p99")
 
@@ -40,7 +39,7 @@ def kept(run: Run, group: Group) -> list[str]:
     late = max(c.arrivals.late_p99_ms or 0.0 for c in cells if c.arrivals)
     posts = [c.arrivals.post_p99_ms for c in cells if c.arrivals and c.arrivals.post_p99_ms]
     done = statistics.median(c.throughput for c in cells)
-    over = sum(1 for c in cells if any(f.startswith("overloaded") for f in c.flags))
+    over = sum(1 for c in cells if c.overloaded)
     said = f"{num(due)} / {num(accepted)} ({least:.1%}) / {num(done)}"
     said += f", overloaded in {over} of {len(cells)}" if over else ""
     return [said, num(late), num(statistics.median(posts)) if posts else DASH]

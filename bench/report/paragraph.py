@@ -13,7 +13,7 @@ from bench.report.memory import memory
 from bench.spec.variants import Mode
 from bench.summary import Comparison, Ratio
 
-FASTER = ("Taskiq faster", "Celery faster")
+FASTER = stats.FASTER
 LEANER = ("Taskiq uses more CPU per job", "Taskiq uses less CPU per job")
 
 

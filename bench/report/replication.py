@@ -23,9 +23,7 @@ def _widened(rep: Replication, row: Replicated) -> tuple[Ratio, Ratio]:
 
 
 def _words(row: Replicated) -> tuple[str, str]:
-    if row.figure == "e2e p99":
-        return ("Taskiq's p99 higher", "Taskiq's p99 lower")
-    return ("Taskiq faster", "Celery faster")
+    return stats.P99_LOWER if row.figure == "e2e p99" else stats.FASTER
 
 
 def tally(rep: Replication, widen: bool) -> tuple[int, int]:
