@@ -120,13 +120,13 @@ def test_worker_kill_loses_nothing(run_dir: Path) -> None:
     assert "## Delivery under faults" in report and "worker-kill" in report
 
 
-def test_latency_cells_offer_half_the_slower_drain_rate_on_one_schedule(run_dir: Path) -> None:
+def test_latency_cells_offer_a_quarter_of_the_slower_drain_rate(run_dir: Path) -> None:
     summary = Summary.load(run_dir)
     drains = {c.variant: c.throughput for c in summary.cells if c.model == "drain"}
     latency = {c.variant: c for c in summary.cells if c.model == "latency"}
     assert set(latency) == {"celery", "taskiq"}
     for cell in latency.values():
-        assert cell.load == round(0.5 * min(drains.values()), 1) and cell.share == 0.5
+        assert cell.load == round(0.25 * min(drains.values()), 1) and cell.share == 0.25
         assert cell.arrivals is not None and cell.valid, cell.flags
         a = cell.arrivals
         assert a.due > 0 and a.sent == a.due and a.accepted == a.due
@@ -136,5 +136,10 @@ def test_latency_cells_offer_half_the_slower_drain_rate_on_one_schedule(run_dir:
     celery, taskiq = (latency[v].arrivals for v in ("celery", "taskiq"))
     assert celery and taskiq and (celery.rate, celery.due) == (taskiq.rate, taskiq.due)
     [comp] = [c for c in summary.comparisons if c.model == "latency"]
-    assert comp.e2e_p99_ratio is not None and comp.e2e_p99_ratio.n == 1
+    assert comp.e2e_p99_ratio is not None
+    if any(cell.overloaded for cell in latency.values()):
+        # a box too loaded for even a quarter: the pair must be left out, not compared
+        assert comp.e2e_p99_ratio.n == 0 and comp.e2e_p99_ratio.point is None
+    else:
+        assert comp.e2e_p99_ratio.n == 1 and comp.e2e_p99_ratio.point is not None
     assert "### Latency under open load" in (run_dir / "report.md").read_text()
