@@ -83,6 +83,11 @@ class Marks(BaseModel):
     api_publish_delay_ms: int | None = None
     left_in_queue: int | None = None  # fault cells, after the drain
     consumers: int | None = None
+    # fault cells: the harness waited up to consumers_limit_s after the drain for the
+    # workers to consume again (None: an older record, one look at the drain's end), and
+    # consumers_waited_s of it (None: they were not back within the limit)
+    consumers_limit_s: float | None = None
+    consumers_waited_s: float | None = None
     dead_lettered: int | None = None
     # Components the harness could not see, with why: never counted as 0.
     not_measured: dict[str, str] = Field(default_factory=dict)

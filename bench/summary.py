@@ -98,7 +98,11 @@ class FaultFigures(BaseModel):
     recovery_s: float | None  # from the fault to the first completion of a job started after it
     dead_lettered: int  # messages in the backend's dead-letter queue afterwards
     left_in_queue: int  # messages still queued after the drain
-    consuming_after: bool  # a worker consumed from the queue at the end
+    # a worker consumed from the queue after the drain; None: not measured (an older record
+    # looked once, when a worker between reconnect attempts has no consumer)
+    consuming_after: bool | None
+    consumers_waited_s: float | None = None  # after the drain, until they were consuming
+    consumers_limit_s: float | None = None  # how long the harness would have waited
     # While the fault lasted (its strike to its end), from Locust's log of every POST and
     # the jobs table; None where the cell has no such log.
     lasted_s: float | None = None  # from the strike to the fault's end (its recovery's start)

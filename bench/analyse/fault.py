@@ -6,7 +6,7 @@ import statistics
 from bench import stats
 from bench.analyse import load
 from bench.analyse.cell import CellData, result
-from bench.raw import read_posts
+from bench.raw import Marks, read_posts
 from bench.spec.faults import BY_NAME
 from bench.summary import CellResult, FaultFigures
 from core.contract import JobStatus
@@ -46,6 +46,15 @@ def deadline_cuts(data: CellData) -> tuple[int, float | None]:
     return len(cut), (round(statistics.median(lengths), 3) if lengths else None)
 
 
+def consuming_after(marks: Marks) -> bool | None:
+    """Workers on the queue after the fault: seen there, or not within the wait. A record
+    without the wait looked once, the moment the queue drained: no consumer then may be a
+    worker between two reconnect attempts, so it is not measured, not a NO."""
+    if marks.consumers:
+        return True
+    return False if marks.consumers_limit_s is not None else None
+
+
 def figures(data: CellData) -> FaultFigures:
     record, marks = data.record, data.record.marks
     t_fault, t_done = marks.t_fault, marks.t_fault_done
@@ -70,7 +79,9 @@ def figures(data: CellData) -> FaultFigures:
         recovery_s=recovery,
         dead_lettered=marks.dead_lettered or 0,
         left_in_queue=marks.left_in_queue or 0,
-        consuming_after=(marks.consumers or 0) > 0,
+        consuming_after=consuming_after(marks),
+        consumers_waited_s=marks.consumers_waited_s,
+        consumers_limit_s=marks.consumers_limit_s,
         lasted_s=round(t_done - t_fault, 2) if t_fault is not None and t_done is not None else None,
         deadline_failed=failed_at_deadline,
         cut_at_s=cut_at,

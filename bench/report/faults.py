@@ -3,7 +3,7 @@
 from bench.report.blocks import Block, Bullets, Heading, Para, Table
 from bench.report.format import DASH, num
 from bench.spec.variants import order_key
-from bench.summary import CellResult, Summary
+from bench.summary import CellResult, FaultFigures, Summary
 
 HEADERS = [
     "fault",
@@ -62,6 +62,16 @@ def fault_cells(summary: Summary) -> list[CellResult]:
     return sorted(cells, key=lambda c: (c.fault.fault if c.fault else "", order_key(c.variant)))
 
 
+def worker_up(f: FaultFigures) -> str:
+    if f.consuming_after is None:
+        return "not measured"
+    if not f.consuming_after:
+        return f"NO within {num(f.consumers_limit_s)} s" if f.consumers_limit_s else "NO"
+    if f.consumers_waited_s:  # back only during the wait
+        return f"yes, {num(f.consumers_waited_s)} s after the drain"
+    return "yes"
+
+
 def row(c: CellResult) -> list[str]:
     f = c.fault
     assert f is not None
@@ -81,7 +91,7 @@ def row(c: CellResult) -> list[str]:
         recovery,
         str(f.dead_lettered),
         str(f.left_in_queue),
-        "yes" if f.consuming_after else "NO",
+        worker_up(f),
         "; ".join(f.notes),
     ]
 
@@ -184,5 +194,9 @@ EXPLAINED = (
     "more than one attempt; re-run without effect = deliveries that found their job "
     "finished; external calls repeated = calls beyond one per job at the external "
     "service; republished = jobs the recovery published again; recovery = from the "
-    "fault to the first completion of a job that started after it."
+    f"fault to the first completion of a job that started after it ({DASH}: no job started "
+    "after it, as when the load ended before the fault did). Worker up after = the workers "
+    "consuming from the queue again after the drain, waited for up to the time given (a "
+    "Celery worker retries a lost broker with a growing backoff); not measured where the run "
+    "looked only once, the moment the queue drained."
 )

@@ -19,6 +19,9 @@ from core.brokers import DeadLetters
 PER_USER_RATE = 2.0  # jobs/s per open-model user: pacing holds while replies take < 0.5 s
 MAX_OPEN_USERS = 500
 DRAIN_LIMIT_S = 180.0
+# After a fault cell drained: how long its workers get to consume again (Celery retries a
+# lost broker with a growing backoff, 2 + 4 + 6 + 8 s before the fifth attempt)
+RECONNECT_LIMIT_S = 30.0
 API_KILL_PUBLISH_DELAY_MS = 300
 # From Locust's start to its first arrival (import and spawn); a later start is in the warm-up.
 LOCUST_UP_S = 1.2
@@ -124,6 +127,10 @@ def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) 
                 within(lambda: ctx.db.unfinished(run_id) == 0, DRAIN_LIMIT_S, 0.25)
             marks.t_end = ctx.db.now()
             if cell.fault:
+                waited = time.monotonic()
+                if ctx.workers.consuming_within(cell, RECONNECT_LIMIT_S):
+                    marks.consumers_waited_s = round(time.monotonic() - waited, 2)
+                marks.consumers_limit_s = RECONNECT_LIMIT_S
                 queue_state(ctx, cell, marks)
         marks.not_measured = sampler.not_measured()
         return marks

@@ -8,7 +8,7 @@ from bench.run import amqp, commands
 from bench.run.netdelay import Distance
 from bench.run.system import Processes
 from bench.run.target import Target
-from bench.run.wait import until
+from bench.run.wait import until, within
 from bench.spec.scenarios import FAULT_DEADLINES_S, FAULT_HOLD_MS
 from bench.spec.variants import BY_NAME
 
@@ -93,3 +93,11 @@ class Workers:
 
         check = None if self.target.external else lambda: self.procs.check_alive("workers")
         until(consuming, limit_s, f"{want} {cell.backend} consumer(s) on {queue}", 0.2, check)
+
+    def consuming_within(self, cell: Cell, limit_s: float) -> bool:
+        """Whether the cell's consumers are (back) on its queue within `limit_s`: after a
+        broker outage a Celery worker retries with a growing backoff (2, 4, 6, 8 s ...), so
+        one look the moment the queue drained would call a worker between retries gone."""
+        queue, want = self.settings.queue_for(cell.backend), self.expected_consumers(cell)
+        found = within(lambda: amqp.counts(self.settings.amqp_url, queue)[1] >= want, limit_s, 0.5)
+        return bool(found)

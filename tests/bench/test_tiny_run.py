@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.raw import CellRecord
+from bench.run.load import RECONNECT_LIMIT_S
 from bench.summary import Summary
 from tests.helpers.processes import ROOT
 
@@ -116,6 +117,9 @@ def test_worker_kill_loses_nothing(run_dir: Path) -> None:
         assert cell.accepted > 0 and cell.done == cell.accepted
         assert (cell.lost, cell.failed) == (0, 0)
         assert cell.fault.consuming_after and cell.fault.recovery_s is not None
+        # looked for after the drain with the harness's wait, not once
+        assert cell.fault.consumers_limit_s == RECONNECT_LIMIT_S
+        assert cell.fault.consumers_waited_s is not None
     report = (run_dir / "report.md").read_text()
     assert "## Delivery under faults" in report and "worker-kill" in report
 
