@@ -128,8 +128,10 @@ def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) 
             marks.t_end = ctx.db.now()
             if cell.fault:
                 waited = time.monotonic()
-                if ctx.workers.consuming_within(cell, RECONNECT_LIMIT_S):
-                    marks.consumers_waited_s = round(time.monotonic() - waited, 2)
+                if ctx.workers.consuming_within(cell, 0):  # one look: there already
+                    marks.consumers_waited_s = 0.0
+                elif ctx.workers.consuming_within(cell, RECONNECT_LIMIT_S):
+                    marks.consumers_waited_s = round(time.monotonic() - waited, 1)
                 marks.consumers_limit_s = RECONNECT_LIMIT_S
                 queue_state(ctx, cell, marks)
         marks.not_measured = sampler.not_measured()
