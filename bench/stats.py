@@ -83,12 +83,20 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
 
 
 def paired_ratio(
-    numerators: Sequence[float], denominators: Sequence[float], confidence: float = CONFIDENCE
+    numerators: Sequence[float],
+    denominators: Sequence[float],
+    confidence: float = CONFIDENCE,
+    counts: Sequence[tuple[int, int]] | None = None,
 ) -> Ratio:
-    """Geometric mean of per-repetition ratios with a t-interval on their logs."""
-    logs = [
-        math.log(a / b) for a, b in zip(numerators, denominators, strict=True) if a > 0 and b > 0
-    ]
+    """Geometric mean of per-repetition ratios with a t-interval on their logs. `counts`: the
+    jobs each figure counted (a rate's resolution is one job per window): the SD of the logs
+    is then never below that resolution's, 1/12 (1/a^2 + 1/b^2) as a variance, so that
+    repetitions that counted the same jobs do not make a zero-width interval."""
+    known: Sequence[tuple[int, int] | None] = counts or [None] * len(numerators)
+    triples = zip(numerators, denominators, known, strict=True)
+    kept = [(a, b, c) for a, b, c in triples if a > 0 and b > 0]
+    logs = [math.log(a / b) for a, b, _ in kept]
+    floors = [(1 / c[0] ** 2 + 1 / c[1] ** 2) / 12 for _, _, c in kept if c and min(c) > 0]
     n = len(logs)
     if n == 0:
         return Ratio(point=None, lo=None, hi=None, n=0, confidence=confidence, method=RATIO_METHOD)
@@ -97,11 +105,10 @@ def paired_ratio(
         return Ratio(
             point=math.exp(mean), lo=None, hi=None, n=1, confidence=confidence, method=RATIO_METHOD
         )
-    half = (
-        float(scipy_stats.t.ppf(0.5 + confidence / 2, n - 1))
-        * statistics.stdev(logs)
-        / math.sqrt(n)
-    )
+    sd = statistics.stdev(logs)
+    if floors:
+        sd = max(sd, math.sqrt(statistics.fmean(floors)))
+    half = float(scipy_stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
     return Ratio(
         point=math.exp(mean),
         lo=math.exp(mean - half),

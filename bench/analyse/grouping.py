@@ -104,6 +104,16 @@ def _paired(
     return stats.paired_ratio([a for a, _ in known], [b for _, b in known])
 
 
+def _throughput(celery: list[CellResult], taskiq: list[CellResult]) -> Ratio:
+    """Jobs/s, whose resolution is one job per window: the ratio's interval knows it."""
+    by_rep = {c.rep: c for c in celery if c.valid}
+    pairs = [(t, by_rep[t.rep]) for t in taskiq if t.valid and t.rep in by_rep]
+    return stats.paired_ratio(
+        [t.throughput for t, _ in pairs], [c.throughput for _, c in pairs],
+        counts=[(t.completed, c.completed) for t, c in pairs],
+    )  # fmt: skip
+
+
 def _usable(c: CellResult) -> bool:
     return c.valid and steady(c)
 
@@ -131,7 +141,7 @@ def comparisons(cells: list[CellResult]) -> list[Comparison]:
                     mode=mode.key,
                     celery=mode.celery,
                     rtt_ms=rtt,
-                    throughput_ratio=_paired(celery, taskiq, lambda c: c.throughput),
+                    throughput_ratio=_throughput(celery, taskiq),
                     e2e_p50_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p50),
                     worker_cpu_ratio=_paired(
                         celery, taskiq, lambda c: c.cpu_ms_per_job.get("workers")
@@ -182,6 +192,6 @@ def distance(cells: list[CellResult]) -> list[DistanceEffect]:
             continue
         out.append(
             DistanceEffect(scenario=key[1], variant=key[4], rtt_ms=rtt,
-                           ratio=_paired(control, at, lambda c: c.throughput))
+                           ratio=_throughput(control, at))
         )  # fmt: skip
     return out

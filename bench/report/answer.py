@@ -71,7 +71,8 @@ def method_note(run: Run) -> str:
         "Throughput from the jobs table (completions in each cell's measured window). Per "
         "variant: median over repetitions [order-statistic interval; its coverage is in the "
         "cost table]. Taskiq / Celery: geometric mean of the per-repetition ratios (each pair "
-        f"ran back to back) with a {stats.CONFIDENCE:.0%} {stats.RATIO_METHOD}, n = "
+        f"ran back to back) with a {stats.CONFIDENCE:.0%} {stats.RATIO_METHOD}, its SD "
+        "never below the resolution of a count (one job per window), n = "
         f'{"/".join(map(str, n))} pairs. Two readings: "interval vs 1" is the statistical '
         "one (an interval that excludes 1); the verdict is the practical one, which needs the "
         f"whole interval beyond ±{run.s.margin:.0%} (the run's margin of practical "

@@ -227,7 +227,8 @@ def test_memory_per_process_and_per_job_in_flight(rendered: tuple[str, str]) -> 
 def test_ratio_cells_show_the_interval_and_the_method_is_stated(rendered: tuple[str, str]) -> None:
     md, _ = rendered
     assert re.search(r"\| \d+\.\d\d\u00d7 \[\d+\.\d\d, \d+\.\d\d\] \|", md)
-    assert "95% t-interval on paired log-ratios, n = 4/5 pairs" in md  # one invalid rep
+    assert "one job per window), n = 4/5 pairs" in md  # one invalid rep
+    assert "95% t-interval on paired log-ratios, its SD never below" in md
     assert "Both need at least 3 pairs" in md
 
 

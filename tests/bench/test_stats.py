@@ -62,6 +62,24 @@ def test_paired_ratio_is_a_t_interval_on_log_ratios() -> None:
         stats.paired_ratio([1.0], [1.0, 2.0])
 
 
+def test_identical_counts_keep_the_interval_of_their_resolution() -> None:
+    """Prefork's sleep drain counted 48 and 52 jobs in every repetition: the logs' SD is 0,
+    but a count is only known to a job, so the interval keeps that resolution's width."""
+    rates = ([16.0] * 3, [52 / 3] * 3)
+    bare = stats.paired_ratio(*rates)
+    assert bare.lo == bare.hi  # what the t-interval alone says
+    counted = stats.paired_ratio(*rates, counts=[(48, 52)] * 3)
+    assert counted.point == bare.point and counted.lo is not None and counted.hi is not None
+    sd = math.sqrt((1 / 48**2 + 1 / 52**2) / 12)
+    half = 4.302652729911275 * sd / math.sqrt(3)  # t(0.975, 2 df)
+    assert math.log(counted.hi / counted.point) == pytest.approx(half)
+    # repetitions that differ by more than a job keep their own, wider, interval
+    spread = ([16.0, 14.0, 18.0], [52 / 3] * 3)
+    assert stats.paired_ratio(*spread, counts=[(48, 52), (42, 52), (54, 52)]) == (
+        stats.paired_ratio(*spread)
+    )
+
+
 def test_no_verdict_below_the_minimum_pairs_or_across_one() -> None:
     def ratio(lo: float, hi: float, n: int) -> Ratio:
         return Ratio(point=(lo * hi) ** 0.5, lo=lo, hi=hi, n=n, confidence=0.95, method="t")
