@@ -69,7 +69,8 @@ def test_identical_counts_keep_the_interval_of_their_resolution() -> None:
     bare = stats.paired_ratio(*rates)
     assert bare.lo == bare.hi  # what the t-interval alone says
     counted = stats.paired_ratio(*rates, counts=[(48, 52)] * 3)
-    assert counted.point == bare.point and counted.lo is not None and counted.hi is not None
+    assert counted.point is not None and counted.point == bare.point
+    assert counted.lo is not None and counted.hi is not None
     sd = math.sqrt((1 / 48**2 + 1 / 52**2) / 12)
     half = 4.302652729911275 * sd / math.sqrt(3)  # t(0.975, 2 df)
     assert math.log(counted.hi / counted.point) == pytest.approx(half)
