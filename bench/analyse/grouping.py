@@ -94,20 +94,27 @@ def steady(c: CellResult) -> bool:
 Figure = Callable[[CellResult], float | None]
 
 
+def _pairs(
+    celery: list[CellResult], taskiq: list[CellResult],
+    kept: Callable[[CellResult], bool] = lambda c: c.valid,
+) -> list[tuple[CellResult, CellResult]]:  # fmt: skip
+    """(Taskiq, Celery) cells of the same repetition, both kept."""
+    by_rep = {c.rep: c for c in celery if kept(c)}
+    return [(t, by_rep[t.rep]) for t in taskiq if kept(t) and t.rep in by_rep]
+
+
 def _paired(
     celery: list[CellResult], taskiq: list[CellResult], figure: Figure,
     kept: Callable[[CellResult], bool] = lambda c: c.valid,
 ) -> Ratio:  # fmt: skip
-    by_rep = {c.rep: c for c in celery if kept(c)}
-    pairs = [(figure(t), figure(by_rep[t.rep])) for t in taskiq if kept(t) and t.rep in by_rep]
+    pairs = [(figure(t), figure(c)) for t, c in _pairs(celery, taskiq, kept)]
     known = [(a, b) for a, b in pairs if a is not None and b is not None]
     return stats.paired_ratio([a for a, _ in known], [b for _, b in known])
 
 
 def _throughput(celery: list[CellResult], taskiq: list[CellResult]) -> Ratio:
     """Jobs/s, whose resolution is one job per window: the ratio's interval knows it."""
-    by_rep = {c.rep: c for c in celery if c.valid}
-    pairs = [(t, by_rep[t.rep]) for t in taskiq if t.valid and t.rep in by_rep]
+    pairs = _pairs(celery, taskiq)
     return stats.paired_ratio(
         [t.throughput for t, _ in pairs], [c.throughput for _, c in pairs],
         counts=[(t.completed, c.completed) for t, c in pairs],

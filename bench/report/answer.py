@@ -9,18 +9,18 @@ from bench.report.format import DASH, interval, load_label, ratio
 from bench.report.index import Run, widened_note
 from bench.report.latency import latency_blocks
 from bench.report.memory import memory_blocks
-from bench.report.paragraph import FASTER, mode_paragraph
+from bench.report.paragraph import mode_paragraph
 from bench.summary import Comparison
 
 
 def throughput_verdict(c: Comparison) -> str:
     """The statistical reading: does the interval exclude 1?"""
-    return stats.verdict(c.throughput_ratio, *FASTER)
+    return stats.verdict(c.throughput_ratio, *stats.FASTER)
 
 
 def practical(c: Comparison, margin: float) -> str:
     """The reading to act on: does the interval clear 1 +/- the margin?"""
-    return stats.practical_verdict(c.throughput_ratio, margin, *FASTER)
+    return stats.practical_verdict(c.throughput_ratio, margin, *stats.FASTER)
 
 
 def headline(run: Run) -> list[str]:

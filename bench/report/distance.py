@@ -13,7 +13,6 @@ from bench.spec.models import Purpose
 from bench.spec.variants import MODES, order_key
 from bench.summary import Group, Summary
 
-FASTER = ("Taskiq faster", "Celery faster")
 SLOWER = ("faster", "slower")
 
 
@@ -98,7 +97,10 @@ def _mode_rows(
                 continue
             r = comp.throughput_ratio
             figures = [interval(celery.throughput), interval(taskiq.throughput), ratio(r)]
-            says = [stats.practical_verdict(r, summary.margin, *FASTER), stats.verdict(r, *FASTER)]
+            says = [
+                stats.practical_verdict(r, summary.margin, *stats.FASTER),
+                stats.verdict(r, *stats.FASTER),
+            ]
             rows.append([scenario, f"{rtt:g}", *figures, *says])
             points.append((rtt, r))
         lines.append(charts.DistanceLine(f"{scenario} ({mode})", mode, points))

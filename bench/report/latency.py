@@ -13,7 +13,6 @@ from bench.report.format import DASH, interval, num, ratio
 from bench.report.index import Run, widened_note
 from bench.summary import LATENCY_KEPT, STEADY, Comparison, Group, Ratio
 
-LOWER = stats.P99_LOWER
 AXIS = "Taskiq / Celery end-to-end p99 (log scale; < 1: Taskiq's lower)"
 PERCENTILES = ("p50", "p95", "p99")
 
@@ -86,9 +85,9 @@ def ratio_table(run: Run, margin: float) -> tuple[Table, list[ForestRow]]:
                 row += [DASH] * 5
                 continue
             r = c.e2e_p99_ratio
-            row += [f"{c.load:g}", ratio(r), stats.practical_verdict(r, margin, *LOWER)]
+            row += [f"{c.load:g}", ratio(r), stats.practical_verdict(r, margin, *stats.P99_LOWER)]
             wait = c.queue_wait_p99_ratio
-            row += [stats.verdict(r, *LOWER), ratio(wait) if wait else DASH]
+            row += [stats.verdict(r, *stats.P99_LOWER), ratio(wait) if wait else DASH]
             label = f"{scenario} {share_label(share, c.load)} ({mode.key})"
             forest.append(ForestRow(label, mode.key, r))
         rows.append(row)

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from bench import stats
 from bench.report.format import load_label, ratio
 from bench.report.index import Run
-from bench.report.latency import LOWER, e2e_p99
+from bench.report.latency import e2e_p99
 from bench.report.memory import memory
 from bench.spec.variants import Mode
 from bench.summary import Comparison, Ratio
 
-FASTER = stats.FASTER
 LEANER = ("Taskiq uses more CPU per job", "Taskiq uses less CPU per job")
 
 
@@ -64,8 +63,8 @@ def mode_paragraph(run: Run, mode: Mode) -> str:
     margin = run.s.margin
     parts = [f"{mode.title.capitalize()} ({mode.celery} against taskiq):"]
     parts += _sentences(
-        _sorted_by(comps, lambda c: c.throughput_ratio, margin, FASTER),
-        FASTER,
+        _sorted_by(comps, lambda c: c.throughput_ratio, margin, stats.FASTER),
+        stats.FASTER,
         margin,
         "throughput",
     )
@@ -77,7 +76,10 @@ def mode_paragraph(run: Run, mode: Mode) -> str:
     )
     latency = [c for c in run.latency_comparisons if c.mode == mode.key]
     parts += _sentences(
-        _sorted_by(latency, e2e_p99, margin, LOWER), LOWER, margin, "end-to-end p99"
+        _sorted_by(latency, e2e_p99, margin, stats.P99_LOWER),
+        stats.P99_LOWER,
+        margin,
+        "end-to-end p99",
     )
     mem = {m.variant: m for m in memory(run)}
     celery, taskiq = mem.get(mode.celery), mem.get("taskiq")

@@ -127,11 +127,7 @@ def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) 
                 within(lambda: ctx.db.unfinished(run_id) == 0, DRAIN_LIMIT_S, 0.25)
             marks.t_end = ctx.db.now()
             if cell.fault:
-                waited = time.monotonic()
-                if ctx.workers.consuming_within(cell, 0):  # one look: there already
-                    marks.consumers_waited_s = 0.0
-                elif ctx.workers.consuming_within(cell, RECONNECT_LIMIT_S):
-                    marks.consumers_waited_s = round(time.monotonic() - waited, 1)
+                marks.consumers_waited_s = ctx.workers.back_within(cell, RECONNECT_LIMIT_S)
                 marks.consumers_limit_s = RECONNECT_LIMIT_S
                 queue_state(ctx, cell, marks)
         marks.not_measured = sampler.not_measured()

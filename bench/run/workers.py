@@ -2,6 +2,7 @@
 restarted as a supervisor would after a fault, stopped when another variant's turn comes."""
 
 import json
+import time
 
 from bench.raw import Cell
 from bench.run import amqp, commands
@@ -84,20 +85,25 @@ class Workers:
             return 1  # the parent consumes for its children
         return self.settings.worker_processes
 
-    def wait_consuming(self, cell: Cell, limit_s: float = 90) -> None:
+    def consuming(self, cell: Cell) -> bool:
+        """The cell's consumers are on its queue."""
         queue = self.settings.queue_for(cell.backend)
-        want = self.expected_consumers(cell)
+        return amqp.counts(self.settings.amqp_url, queue)[1] >= self.expected_consumers(cell)
 
-        def consuming() -> bool:
-            return amqp.counts(self.settings.amqp_url, queue)[1] >= want
-
-        check = None if self.target.external else lambda: self.procs.check_alive("workers")
-        until(consuming, limit_s, f"{want} {cell.backend} consumer(s) on {queue}", 0.2, check)
-
-    def consuming_within(self, cell: Cell, limit_s: float) -> bool:
-        """Whether the cell's consumers are (back) on its queue within `limit_s`: after a
-        broker outage a Celery worker retries with a growing backoff (2, 4, 6, 8 s ...), so
-        one look the moment the queue drained would call a worker between retries gone."""
+    def wait_consuming(self, cell: Cell, limit_s: float = 90) -> None:
         queue, want = self.settings.queue_for(cell.backend), self.expected_consumers(cell)
-        found = within(lambda: amqp.counts(self.settings.amqp_url, queue)[1] >= want, limit_s, 0.5)
-        return bool(found)
+        check = None if self.target.external else lambda: self.procs.check_alive("workers")
+        until(lambda: self.consuming(cell), limit_s, f"{want} {cell.backend} consumer(s) on "
+              f"{queue}", 0.2, check)  # fmt: skip
+
+    def back_within(self, cell: Cell, limit_s: float) -> float | None:
+        """Seconds until the cell's consumers are on its queue (0.0: there at the first
+        look), None if not within `limit_s`: after a broker outage a Celery worker retries
+        with a growing backoff (2, 4, 6, 8 s ...), so one look the moment the queue drained
+        would call a worker between retries gone."""
+        if self.consuming(cell):
+            return 0.0
+        start = time.monotonic()
+        if within(lambda: self.consuming(cell), limit_s, 0.5):
+            return round(time.monotonic() - start, 1)
+        return None
