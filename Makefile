@@ -2,8 +2,6 @@
 SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
-WORKERS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; print(s().worker_processes)' 2>/dev/null || echo 2)
-SLOTS ?= $(shell $(RUN) python -c 'from core.settings import get_settings as s; print(s().worker_slots)' 2>/dev/null || echo 32)
 
 .PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-taskiq flower bench bench-standard bench-full docker-bench docker-test clean
 
@@ -13,9 +11,9 @@ help:
 	@echo "make bench-standard the standard benchmark (~45 min): both fairness modes, drains + latency"
 	@echo "make bench-full     every variant, scenario, load model and fault (hours)"
 	@echo "make api | stub     run the API (port 8000) | the external rates stub (port 8090)"
-	@echo "make worker-celery  Celery worker (WORKERS prefork processes, one event loop each)"
-	@echo "make worker-celery-threads  one Celery threads-pool worker (SLOTS threads, one loop)"
-	@echo "make worker-taskiq  Taskiq worker (WORKERS processes x SLOTS async tasks)"
+	@echo "make worker-celery  Celery worker (WORKER_PROCESSES prefork processes, one event loop each)"
+	@echo "make worker-celery-threads  one Celery threads-pool worker (WORKER_SLOTS threads, one loop)"
+	@echo "make worker-taskiq  Taskiq worker (WORKER_PROCESSES processes x WORKER_SLOTS async tasks)"
 	@echo "make migrate        apply migrations to DATABASE_URL"
 	@echo "make lint           ruff + mypy + import-linter (the layers in DESIGN.md)"
 	@echo "make docker-bench   the benchmark in docker compose (BENCH_PROFILE, report in ./results)"
@@ -50,13 +48,13 @@ stub: env
 	$(RUN) uvicorn stub.app:app --host 127.0.0.1 --port 8090
 
 worker-celery: migrate
-	$(RUN) celery -A workers_celery worker --loglevel=INFO --concurrency=$(WORKERS) -E
+	$(RUN) python -m workers_celery
 
 worker-celery-threads: migrate
-	$(RUN) celery -A workers_celery worker --loglevel=INFO --pool=threads --concurrency=$(SLOTS) --prefetch-multiplier=1 -E
+	$(RUN) python -m workers_celery --pool=threads
 
 worker-taskiq: migrate
-	$(RUN) taskiq worker workers_taskiq.broker:broker workers_taskiq.tasks --workers $(WORKERS) --max-async-tasks $(SLOTS) --ack-type when_executed
+	$(RUN) python -m workers_taskiq
 
 flower: env
 	$(RUN) celery -A workers_celery flower --address=127.0.0.1 --port=5555

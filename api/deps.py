@@ -1,4 +1,5 @@
-"""Annotated dependencies: one session per request, the app-wide enqueuer, waiters and settings.
+"""Annotated dependencies: one session per request, and the process's services
+(api/services.py: the enqueuer, waiters, publishers, settings).
 
 All async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per
 request for nothing."""
@@ -10,35 +11,45 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.enqueue import Enqueuer
+from api.loop_lag import LoopLag
 from api.publishers import Publisher
+from api.services import Services
 from api.waiters import JobWaiters
 from core.contract import Backend
 from core.settings import Settings
 
 
-async def new_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
+async def app_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(app_services)]
+
+
+async def new_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    async with services.sessionmaker() as session:
         yield session
 
 
-async def app_publishers(request: Request) -> dict[Backend, Publisher]:
-    publishers: dict[Backend, Publisher] = request.app.state.publishers
-    return publishers
+async def app_publishers(services: ServicesDep) -> dict[Backend, Publisher]:
+    return services.publishers
 
 
-async def app_enqueuer(request: Request) -> Enqueuer:
-    enqueuer: Enqueuer = request.app.state.enqueuer
-    return enqueuer
+async def app_enqueuer(services: ServicesDep) -> Enqueuer:
+    return services.enqueuer
 
 
-async def app_waiters(request: Request) -> JobWaiters:
-    waiters: JobWaiters = request.app.state.waiters
-    return waiters
+async def app_waiters(services: ServicesDep) -> JobWaiters:
+    return services.waiters
 
 
-async def app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def app_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+async def app_loop_lag(services: ServicesDep) -> LoopLag | None:
+    return services.loop_lag
 
 
 SessionDep = Annotated[AsyncSession, Depends(new_session)]
@@ -46,3 +57,4 @@ SettingsDep = Annotated[Settings, Depends(app_settings)]
 PublishersDep = Annotated[dict[Backend, Publisher], Depends(app_publishers)]
 EnqueuerDep = Annotated[Enqueuer, Depends(app_enqueuer)]
 WaitersDep = Annotated[JobWaiters, Depends(app_waiters)]
+LoopLagDep = Annotated[LoopLag | None, Depends(app_loop_lag)]

@@ -8,23 +8,23 @@ one UPDATE serve every request in the batch, so the database's commits and the
 broker's confirms are shared as load rises. A row never claims `queued` without a
 message behind it; one left `publishing` by an API process that died in between is
 published again by the recovery (api/recovery.py).
+
+No HTTP here: what goes wrong is a domain error below, which api/errors.py answers.
 """
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 from uuid import UUID, uuid4
 
-from fastapi import HTTPException, status
 from sqlalchemy import ARRAY, Table, Uuid, any_, bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import func
 
-from api.publishers import Outgoing, Publisher
+from api.publishers import Publisher, publish
 from api.schemas import JobBase
 from core.contract import Backend, JobStatus
 from core.models import Job
@@ -32,7 +32,6 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_BATCH_JOBS = 1000  # a batch closes at this many jobs (a bigger request goes alone)
-BLOCKED_RETRY_AFTER_S = 5  # while RabbitMQ blocks publishers, clients come back after this
 BATCHES_IN_FLIGHT = 4  # batches overlap their commits and publisher confirms
 # Built once; `= ANY(:ids)` keeps one prepared statement whatever the batch size.
 jobs_table = cast(Table, Job.__table__)
@@ -52,20 +51,46 @@ MARK_FAILED = (
 )
 
 
-async def publish(
-    publishers: dict[Backend, Publisher], jobs: Sequence[tuple[UUID, Backend, str]]
-) -> dict[UUID, str]:
-    """Publish (job id, backend, task) triples; {job_id: reason} for those that failed."""
-    by_backend: dict[Backend, list[Outgoing]] = defaultdict(list)
-    for job_id, backend, task in jobs:
-        by_backend[backend].append(Outgoing(job_id, task))
-    failed: dict[UUID, str] = {}
-    for backend, outgoing in by_backend.items():
-        failed.update(await publishers[backend].publish(outgoing))
-    return failed
+class EnqueueError(Exception):
+    """Nothing, or not all, of a request was queued; `detail` says what."""
+
+    detail: Any
 
 
-Hook = Callable[[], Awaitable[None]]
+class BackendNotServed(EnqueueError):
+    def __init__(self, backends: list[Backend], served: list[Backend]) -> None:
+        self.detail = {
+            "error": "this API does not run these backends (BACKENDS); nothing was written",
+            "backends": backends,
+            "served": served,
+        }
+
+
+class BrokerBlocked(EnqueueError):
+    """RabbitMQ is blocking publishers (a memory or disk alarm): nothing written."""
+
+    def __init__(self, backends: list[Backend]) -> None:
+        self.detail = {
+            "error": "RabbitMQ is blocking publishers (a memory or disk alarm); "
+            "nothing was written or published, retry later",
+            "backends": backends,
+        }
+
+
+class DatabaseRefused(EnqueueError):
+    def __init__(self, exc: Exception) -> None:
+        self.detail = f"database unavailable; nothing was accepted ({type(exc).__name__})"
+
+
+class NotQueued(EnqueueError):
+    """Some jobs' messages did not go out: their rows say failed."""
+
+    def __init__(self, failed: dict[UUID, str], ids: list[UUID]) -> None:
+        self.detail = {
+            "error": "message broker unavailable; the jobs in 'failed' were not queued",
+            "failed": {str(k): v for k, v in failed.items()},
+            "queued": [str(i) for i in ids if i not in failed],
+        }
 
 
 @dataclass
@@ -86,10 +111,8 @@ class Enqueuer:
         engine: AsyncEngine,
         publishers: dict[Backend, Publisher],
         settings: Settings,
-        before_publish: Hook | None = None,  # the benchmark's fault hook (api/benchmark.py)
     ) -> None:
         self.engine, self.publishers, self.settings = engine, publishers, settings
-        self.before_publish = before_publish
         self._waiting: asyncio.Queue[Request] = asyncio.Queue()
         self._slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
         self._batches: set[asyncio.Task[None]] = set()
@@ -107,31 +130,21 @@ class Enqueuer:
             await asyncio.wait(self._batches)
 
     async def accept(self, jobs: Sequence[JobBase]) -> list[UUID]:
-        """Queue the jobs; their ids once all are queued, else 503 saying which failed.
-        While RabbitMQ blocks a backend's publisher, 503 at once: nothing written."""
-        blocked = sorted({j.backend for j in jobs if self.publishers[j.backend].blocked()})
+        """Queue the jobs; their ids once all are queued. Raises an EnqueueError: at once,
+        with nothing written, for a backend not served or blocked by RabbitMQ; after the
+        batch, NotQueued naming the jobs whose publish failed."""
+        wanted = {j.backend for j in jobs}
+        missing = sorted(wanted - self.publishers.keys())
+        if missing:
+            raise BackendNotServed(missing, sorted(self.publishers))
+        blocked = sorted(b for b in wanted if self.publishers[b].blocked())
         if blocked:
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                detail={
-                    "error": "RabbitMQ is blocking publishers (a memory or disk alarm); "
-                    "nothing was written or published, retry later",
-                    "backends": blocked,
-                },
-                headers={"Retry-After": str(BLOCKED_RETRY_AFTER_S)},
-            )
+            raise BrokerBlocked(blocked)
         request = Request(jobs)
         self._waiting.put_nowait(request)
         failed = await request.done
         if failed:
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                detail={
-                    "error": "message broker unavailable; the jobs in 'failed' were not queued",
-                    "failed": {str(k): v for k, v in failed.items()},
-                    "queued": [str(i) for i in request.ids if i not in failed],
-                },
-            )
+            raise NotQueued(failed, request.ids)
         return request.ids
 
     async def _run(self) -> None:
@@ -173,14 +186,8 @@ class Enqueuer:
             with suppress(Exception):
                 await conn.close()
             log.warning("enqueue: the database refused the batch: %s", exc)
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                detail=f"database unavailable; nothing was accepted ({type(exc).__name__})",
-                headers={"Retry-After": "1"},
-            ) from exc
+            raise DatabaseRefused(exc) from exc
         try:
-            if self.before_publish is not None:
-                await self.before_publish()
             jobs = [(i, job.backend, job.task) for i, job in pairs]
             failed = await publish(self.publishers, jobs)
             if failed:  # their rows say failed before anyone is told so

@@ -28,12 +28,11 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import func
 
-from api.enqueue import publish
-from api.publishers import Publisher
-from core.brokers import DeadLetters, declare_dead_letters, job_id_of
+from api.publishers import Publisher, publish
 from core.contract import UNFINISHED, Backend, JobStatus
 from core.models import Job
-from core.settings import OTHER_DEADLINE_S, Settings
+from core.settings import Settings
+from core.topology import DeadLetters, declare_dead_letters, job_id_of
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -67,7 +66,7 @@ class Recovery:
         publishers: dict[Backend, Publisher],
     ) -> None:
         self.settings, self.sessionmaker, self.publishers = settings, sessionmaker, publishers
-        self.queues = [settings.queue_for(b) for b in Backend]
+        self.queues = [settings.queue_for(b) for b in publishers]
         self._amqp: AbstractRobustConnection | None = None
         self._declared = False
 
@@ -95,7 +94,7 @@ class Recovery:
 
     async def fail_overdue(self) -> int:
         s = self.settings
-        deadline = case(s.deadlines_s, value=Job.task, else_=OTHER_DEADLINE_S)
+        deadline = case(s.deadlines_s, value=Job.task, else_=s.max_deadline_s)
         since = func.clock_timestamp() - func.make_interval(
             0, 0, 0, 0, 0, 0, deadline + s.running_grace_s
         )
@@ -151,7 +150,7 @@ class Recovery:
 
     async def fail_dead_lettered(self) -> int:
         if not self._declared:
-            await asyncio.to_thread(declare_dead_letters, self.settings, *self.queues)
+            await declare_dead_letters(self.settings, *self.queues)
             self._declared = True
         if self._amqp is None:
             self._amqp = await aio_pika.connect_robust(

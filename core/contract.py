@@ -16,7 +16,7 @@ class Backend(StrEnum):
 
 
 class TaskName(StrEnum):
-    """The four jobs (the benchmark adds two probes of its own: core/jobs/probes.py)."""
+    """The four jobs."""
 
     price_order = "price_order"
     sales_report = "sales_report"

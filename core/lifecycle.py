@@ -13,7 +13,7 @@ same three, and the ORM's bulk update machinery would cost more than the job its
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar, cast
@@ -28,16 +28,13 @@ from sqlalchemy.sql import func
 
 from core.contract import UNFINISHED, JobStatus
 from core.errors import is_transient
-from core.jobs import JOBS, JobContext
+from core.jobs import JOBS, JobContext, JobSpec
 from core.models import Job
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 jobs = cast(Table, Job.__table__)
-# Awaited after a job's work, before its `done`, in its transaction: empty unless the
-# benchmark's fault hooks are installed (core/test_hooks.py).
-BEFORE_DONE: list[Callable[[AsyncSession], Awaitable[None]]] = []
 
 MARK_RUNNING = (
     update(jobs)
@@ -147,11 +144,12 @@ async def execute(
     settings: Settings,
     task: str,
     job_id: str,
+    registry: Mapping[str, JobSpec] = JOBS,
 ) -> Outcome:
-    """Run one delivery of a job to its end.
+    """Run one delivery of a job to its end; `registry` finds the job's code by task name.
 
     Raises DatabaseUnavailable if the outcome could not be recorded."""
-    spec, uid = JOBS[task], UUID(job_id)
+    spec, uid = registry[task], UUID(job_id)
 
     async def duplicate() -> Outcome:
         await _write(session, settings, lambda: count_duplicate(session, uid))
@@ -181,8 +179,6 @@ async def execute(
             payload = spec.payload.model_validate(started.payload)
             async with cut:
                 result = await spec.run(JobContext(uid, session, http, settings.stub_url), payload)
-                for hook in BEFORE_DONE:
-                    await hook(session)
             if not await finish(session, uid, JobStatus.done, result=result):
                 await session.rollback()
                 return await duplicate()

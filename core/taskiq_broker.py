@@ -1,14 +1,15 @@
-"""The AioPikaBroker's arguments, the same for the API's publisher and the worker:
-the queue, its quorum type, delivery limit and dead letters come from core/brokers.py."""
+"""The AioPikaBroker's arguments, the same for the API's publisher and the worker: the
+queue, its quorum type, delivery limit and dead letters come from core/topology.py. Only
+Taskiq's side imports this module (it needs taskiq-aio-pika)."""
 
 from typing import Any
 
 from taskiq_aio_pika import Exchange, Queue
 from taskiq_aio_pika.queue import QueueType
 
-from core.brokers import DeadLetters, queue_arguments
 from core.contract import Backend
 from core.settings import Settings
+from core.topology import DeadLetters, queue_arguments
 
 
 def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import FastAPI, Header, HTTPException, Query
 
-from core.settings import get_settings
+from bench_service.settings import get_bench_settings
 
 app = FastAPI(title="rates stub")
 
@@ -49,7 +49,7 @@ async def rates(
 ) -> dict[str, object]:
     record(idempotency_key)
     await asyncio.sleep(latency_ms / 1000)
-    status = get_settings().test_stub_status
+    status = get_bench_settings().test_stub_status
     if status is not None:
         raise HTTPException(status_code=status, detail="simulated failure (TEST_STUB_STATUS)")
     return {"base": base, "rates": {s: rate(base, s) for s in symbols.split(",")}}

@@ -23,14 +23,14 @@ os.environ.update(
     STUB_URL="http://127.0.0.1:18090",
     RETRY_BACKOFF_S="0.05",
     DELIVERY_LIMIT="3",
-    # Tests run the API's recovery pass themselves (app.state.recovery.once()).
+    # Tests run the API's recovery pass themselves (app.state.services.recovery.once()).
     RECOVERY_INTERVAL_S="3600",
 )
 
-from core.brokers import all_queues
 from core.contract import Backend
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings
+from core.topology import all_queues
 from scripts.ensure_db import ensure_database
 from tests.helpers import amqp, api, processes
 

@@ -20,8 +20,6 @@ from typing import Any
 import pytest
 import yaml
 
-from bench.spec.variants import BY_NAME, deploy_command
-
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
 SECRETS = {
@@ -33,8 +31,6 @@ SECRETS = {
 # Makefile variables in the worker recipes and what compose uses instead.
 MAKE_VARS = {
     "$(RUN)": "",
-    "$(WORKERS)": "${WORKER_PROCESSES:-2}",
-    "$(SLOTS)": "${WORKER_SLOTS:-32}",
 }
 REQUIRED_REF = re.compile(r"^\$\{[A-Z_][A-Z0-9_]*:\?[^}]+\}$")
 REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)([^}]*)\}")
@@ -283,18 +279,19 @@ def test_stub_url_and_api_url_match_the_services(services: dict[str, Service]) -
 # ---- worker commands are the Makefile's ------------------------------------------------
 
 
-DEPLOYED = {"worker-celery": "celery", "worker-celery-threads": "celery-threads",
-            "worker-taskiq": "taskiq"}  # fmt: skip
+DEPLOYED = {"worker-celery": "python -m workers_celery",
+            "worker-celery-threads": "python -m workers_celery --pool=threads",
+            "worker-taskiq": "python -m workers_taskiq"}  # fmt: skip
 
 
-@pytest.mark.parametrize(("target", "variant"), DEPLOYED.items())
-def test_worker_commands_are_the_registrys(
-    services: dict[str, Service], target: str, variant: str
+@pytest.mark.parametrize(("target", "entry"), DEPLOYED.items())
+def test_workers_start_through_their_entry_points(
+    services: dict[str, Service], target: str, entry: str
 ) -> None:
-    """Compose and the Makefile run the command bench/spec/variants.py says users deploy."""
-    spelled = deploy_command(BY_NAME[variant], "${WORKER_PROCESSES:-2}", "${WORKER_SLOTS:-32}")
-    assert normalise(" ".join(command(services[target]))) == normalise(" ".join(spelled))
-    assert makefile_recipe(target) == normalise(" ".join(spelled))
+    """Compose and the Makefile start each worker through its package's entry point, where
+    its command line is written once (the harness and the tests start it there too)."""
+    assert normalise(" ".join(command(services[target]))) == entry
+    assert makefile_recipe(target) == entry
 
 
 # ---- start order ------------------------------------------------------------------------
@@ -357,7 +354,14 @@ def test_app_services_share_the_env(services: dict[str, Service]) -> None:
     shared = {"DATABASE_URL", "AMQP_URL", "STUB_URL"}
     extra = {
         "api": {"API_BIND"},
-        "worker-taskiq": {"TASKIQ_METRICS_PORT", "TASKIQ_METRICS_ADDR"},
+        "worker-celery": {"WORKER_PROCESSES", "WORKER_SLOTS"},
+        "worker-celery-threads": {"WORKER_PROCESSES", "WORKER_SLOTS"},
+        "worker-taskiq": {
+            "TASKIQ_METRICS_PORT",
+            "TASKIQ_METRICS_ADDR",
+            "WORKER_PROCESSES",
+            "WORKER_SLOTS",
+        },
         "bench": {"BENCH_DATABASE_URL", "RABBITMQ_MANAGEMENT_URL", "BENCH_PROFILE"},
         "test": {"TEST_DATABASE_URL", "RABBITMQ_MANAGEMENT_URL"},
     }

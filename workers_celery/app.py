@@ -1,44 +1,77 @@
-"""The Celery app, configured from core.Settings (same broker rules as Taskiq), and
-what a task does when the database is down: hand the message back."""
+"""The Celery app, configured from core.Settings with the same broker rules as Taskiq
+(core/topology.py): quorum queues with a delivery limit and dead letters, JSON, no result
+backend, late acknowledgement and an explicit prefetch."""
 
-import logging
-from collections.abc import Callable
+import asyncio
 from typing import Any
 
 from celery import Celery
-from celery.exceptions import Reject
 from celery.signals import worker_init
+from kombu import Exchange, Queue
 
-from core.brokers import declare_dead_letters, make_celery
 from core.contract import Backend
-from core.lifecycle import DatabaseUnavailable, Outcome
-from core.settings import get_settings
+from core.settings import Settings, get_settings
+from core.topology import declare_dead_letters, queue_arguments
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    queue = settings.queue_for(Backend.celery)
+    return {
+        "broker_url": settings.amqp_url,
+        "broker_connection_timeout": settings.publish_timeout_s,
+        "broker_connection_retry_on_startup": True,
+        # Wait for RabbitMQ's publisher confirm, as aio-pika does for Taskiq.
+        "broker_transport_options": {"confirm_publish": True},
+        "task_queues": [
+            Queue(
+                queue,
+                Exchange(queue, type="direct"),
+                routing_key=queue,
+                queue_arguments=queue_arguments(settings, queue),
+            )
+        ],
+        "task_default_queue": queue,
+        "task_default_exchange": queue,
+        "task_default_routing_key": queue,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "result_backend": None,
+        "task_ignore_result": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        # A task that raises is rejected (dead-lettered), not acked as if handled.
+        "task_acks_on_failure_or_timeout": False,
+        # The job's own deadlines (core.lifecycle) end every delivery within its budget;
+        # Celery's limits sit past it, so they only ever stop a child stuck outside the
+        # coroutine (prefork; the threads pool enforces none, the deadlines still hold).
+        "task_soft_time_limit": settings.delivery_budget_s + 15,
+        "task_time_limit": settings.delivery_budget_s + 30,
+        # Prefork: one task per child process (a threads worker passes its own).
+        "worker_prefetch_multiplier": settings.celery_prefetch_multiplier(),
+        "worker_concurrency": settings.worker_processes,
+        "worker_send_task_events": settings.celery_task_events,  # Flower shows tasks
+        "task_publish_retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+    }
 
 
 def make_worker_app(main: str, *task_modules: str) -> Celery:
-    app = make_celery(get_settings(), main=main)
+    app = Celery(main)
+    app.conf.update(celery_config(get_settings()))
     app.conf.include = list(task_modules)
     return app
 
 
-log = logging.getLogger(__name__)
 app = make_worker_app("workers_celery", "workers_celery.tasks")
 
 
 @worker_init.connect
 def declare_dead_letter_queues(**_: Any) -> None:
     # Before any message is rejected: RabbitMQ drops dead letters with nowhere to go.
+    # The main process, before any pool starts: no event loop runs here yet.
     settings = get_settings()
-    declare_dead_letters(settings, settings.queue_for(Backend.celery))
-
-
-def hand_back_if_database_down(job_id: str, run: Callable[[], Outcome]) -> Outcome:
-    """If the outcome could not be recorded, return the message to the queue instead
-    of acking it. RabbitMQ counts the returns and dead-letters the message past
-    DELIVERY_LIMIT (quorum x-delivery-limit), so a database that never comes back
-    cannot make it loop forever."""
-    try:
-        return run()
-    except DatabaseUnavailable as exc:
-        log.warning("job %s: database unavailable; handing the message back", job_id)
-        raise Reject(f"database unavailable: {exc}", requeue=True) from exc
+    asyncio.run(declare_dead_letters(settings, settings.queue_for(Backend.celery)))

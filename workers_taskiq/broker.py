@@ -4,7 +4,6 @@ Resources are created in WORKER_STARTUP, inside each worker process, and reached
 from tasks through TaskiqDepends (see deps.py); they are disposed on shutdown.
 """
 
-import asyncio
 import multiprocessing
 import os
 import signal
@@ -13,11 +12,11 @@ import httpx
 from taskiq import TaskiqEvents, TaskiqState
 from taskiq.middlewares.prometheus_middleware import PrometheusMiddleware
 
-from core.brokers import declare_dead_letters
 from core.contract import Backend
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.settings import get_settings
 from core.taskiq_broker import taskiq_broker_kwargs
+from core.topology import declare_dead_letters
 from workers_taskiq.handback import HandBackBroker, HandBackMiddleware
 
 try:
@@ -40,7 +39,7 @@ if settings.taskiq_metrics_port:  # GET /metrics; one server for all of a worker
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
 async def open_resources(state: TaskiqState) -> None:
     # Before the queue is declared: RabbitMQ drops dead letters with nowhere to go.
-    await asyncio.to_thread(declare_dead_letters, settings, settings.queue_for(Backend.taskiq))
+    await declare_dead_letters(settings, settings.queue_for(Backend.taskiq))
     state.settings = settings
     state.engine = make_engine(settings, role=WORKER_ROLE)
     state.sessionmaker = make_sessionmaker(state.engine)

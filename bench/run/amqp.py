@@ -6,8 +6,8 @@ from typing import Any
 
 from kombu import Connection
 
-from core.brokers import all_queues
 from core.settings import Settings
+from core.topology import all_queues
 
 
 def each_queue(settings: Settings, action: str) -> None:

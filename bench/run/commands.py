@@ -1,16 +1,18 @@
-"""The command lines of every process the harness starts. Workers run the command users
-deploy (bench.spec.variants.deploy_command, which the Makefile and compose are checked
-against) with the benchmark's changes, and only these (tests/bench/test_commands.py):
+"""The command lines of every process the harness starts. Workers start through the entry
+points users deploy with (`python -m workers_celery`, `python -m workers_taskiq`: the
+Makefile and compose run the same), with the benchmark's changes, and only these
+(tests/bench/test_commands.py):
+- the sizes are the cell's (given explicitly; WORKER_PREFETCH and CELERY_TASK_EVENTS=false
+  come from the workers' environment, bench/run/session.py);
 - both libraries log at WARNING;
-- Celery sends no events at all: no task events and no worker heartbeats (each is a
-  publish, and RabbitMQ blocks a connection that publishes during an alarm, which stops a
-  worker waiting on its heartbeat), and skips the start-up handshake and gossip with other
-  workers (mingle, gossip: a second per start, nothing per task);
-- the threads pool's prefetch multiplier reserves WORKER_PREFETCH per process, like Taskiq's
-  qos;
-- the benchmark's module is loaded (the two probe tasks and the fault hooks:
-  workers_celery/benchmark.py, workers_taskiq/benchmark.py; Celery's also ticks its event
-  loop every second, as the heartbeat did, or an idle threads worker takes 10 s to stop);
+- Celery sends no events at all: no task events (the environment) and no worker
+  heartbeats (each is a publish, and RabbitMQ blocks a connection that publishes during an
+  alarm, which stops a worker waiting on its heartbeat), and skips the start-up handshake
+  and gossip with other workers (mingle, gossip: a second per start, nothing per task);
+- the benchmark's tasks run (the four jobs and the two probes from its registry, with the
+  fault hooks: bench_service/celery_worker.py, bench_service/taskiq_worker.py; Celery's also
+  ticks its event loop every second, as the heartbeat did, or an idle threads worker takes
+  10 s to stop);
 - Celery's node names are the benchmark's own (`bench...@host`): a node name owns its
   remote-control queue on the broker, so a test or a deployment's worker on the same
   RabbitMQ must not share it."""
@@ -19,12 +21,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.spec.variants import BY_NAME, CELERY_APP, Pool, Variant, deploy_command
+from bench.spec.variants import BY_NAME, TASKIQ_TASKS, Pool, Variant
 from core.contract import Backend
 
 PY = sys.executable
-CELERY_BENCH = "workers_celery.benchmark"
-TASKIQ_BENCH = "workers_taskiq.benchmark"
 LEAN_CELERY = ("--without-mingle", "--without-gossip", "--without-heartbeat")
 
 
@@ -40,20 +40,19 @@ def api(port: int, app: str) -> list[str]:
 
 
 def worker(variant: Variant, processes: int, slots: int, multiplier: int = 1) -> list[str]:
-    """One benchmark worker process's command: the deployed command, changed as above."""
-    cmd = [PY, "-m", *deploy_command(variant, str(processes), str(slots))]
+    """One benchmark worker process's command: the deployed entry point, changed as above."""
     if variant.backend is Backend.taskiq:
-        at = cmd.index("--workers")
-        return [*cmd[:at], TASKIQ_BENCH, *cmd[at:], "--log-level", "WARNING"]
-    cmd = [c for c in cmd if c != "-E"]  # no task events
-    cmd[cmd.index("--loglevel=INFO")] = "--loglevel=WARNING"
+        return [
+            *(PY, "-m", "workers_taskiq", "--tasks", TASKIQ_TASKS),
+            *("--workers", str(processes), "--max-async-tasks", str(slots)),
+            *("--log-level", "WARNING"),
+        ]
+    cmd = [PY, "-m", "workers_celery", "--app", variant.app, "--loglevel=WARNING"]
     if variant.pool is Pool.threads:
-        cmd[cmd.index("--prefetch-multiplier=1")] = f"--prefetch-multiplier={multiplier}"
+        cmd += ["--pool=threads", f"--concurrency={slots}", f"--prefetch-multiplier={multiplier}"]
     else:
-        cmd += ["--pool=prefork", "--hostname=bench@%h"]
-    # The measured bridges' apps register the probes and hooks themselves.
-    include = ["--include", CELERY_BENCH] if variant.app == CELERY_APP else []
-    return [*cmd, *LEAN_CELERY, *include]
+        cmd += ["--pool=prefork", f"--concurrency={processes}", "--hostname=bench@%h"]
+    return [*cmd, *LEAN_CELERY]
 
 
 def workers(name: str, processes: int, slots: int, multiplier: int) -> list[list[str]]:

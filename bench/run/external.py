@@ -5,11 +5,12 @@ Anything else is refused before the run, with the reason."""
 
 import dataclasses
 
+from celery import Celery
+
 from bench.run import amqp
 from bench.spec.faults import EXTERNAL as INJECTABLE
 from bench.spec.models import Model
 from bench.spec.profiles import Profile
-from core.brokers import make_celery
 from core.contract import Backend
 from core.settings import Settings
 
@@ -25,7 +26,7 @@ class Refused(ValueError):
 
 def celery_variant(settings: Settings) -> str:
     """The variant the deployment's Celery workers run, from their own stats."""
-    app = make_celery(settings, main="bench-inspect")
+    app = Celery("bench-inspect", broker=settings.amqp_url)
     try:
         stats = app.control.inspect(timeout=3.0).stats() or {}
     finally:

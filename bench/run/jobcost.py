@@ -24,13 +24,14 @@ from bench.run import commands
 from bench.run.jobsdb import JobsDB
 from bench.run.system import Processes
 from bench.spec.scenarios import SCENARIOS
+from bench_service.jobs import bench_jobs
 from core.contract import JobStatus
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
-from core.jobs import probes
 from core.lifecycle import Outcome, execute
 from core.models import Job
 from core.settings import Settings
 
+JOBS = bench_jobs()  # the four jobs and the probes the noop and sleep scenarios run
 WARMUP_JOBS = 20
 SECONDS = 3.0  # measured per level in a harness cell, after the warm-up
 LOADS = (1.0, 16.0)  # jobs in flight in one process, in a harness cell
@@ -80,7 +81,8 @@ async def measure(
         async def one(row: dict[str, object]) -> None:
             async with sessionmaker() as session:
                 task = str(row["task"])
-                outcomes.append(await execute(session, http, settings, task, str(row["id"])))
+                job_id = str(row["id"])
+                outcomes.append(await execute(session, http, settings, task, job_id, JOBS))
 
         async def slot(deadline: float) -> None:
             while time.perf_counter() < deadline and (row := next(pending, None)) is not None:
@@ -126,7 +128,6 @@ def main(
         )
     levels = concurrency or [1]
     settings = Settings()
-    probes.register()  # the noop and sleep scenarios run the probes
     figures = [
         asyncio.run(measure(settings, scenario, c, seconds, f"{run_id}.c{c}")) for c in levels
     ]

@@ -39,17 +39,19 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
         "celery_pool": f"prefork, {settings.worker_processes} child processes; threads: "
         f"{settings.worker_processes} worker processes (one loop and pool each)",
         "celery_worker_flags": "--without-mingle --without-gossip --without-heartbeat, task "
-        "events off (-E not given), --include workers_celery.benchmark (the probe tasks, "
-        "fault hooks, and a 1 s no-op timer in place of the heartbeat's, which woke an idle "
+        "events off (CELERY_TASK_EVENTS=false), -A bench_service.celery_worker (the service's "
+        "app with the four tasks and the probes from the benchmark's registry, fault hooks, "
+        "and a 1 s no-op timer in place of the heartbeat's, which woke an idle "
         "threads worker's loop for its shutdown)",
         "celery_failed_tasks": "rejected, dead-lettered (task_acks_on_failure_or_timeout=False)",
         "db_pool_per_process": f"pool_size={settings.db_pool_size}, "
         f"max_overflow={settings.db_max_overflow}",
         "celery_bridge": "one event loop per worker process in its own thread "
-        "(workers_celery/bridge.py) unless the variant names one of workers_celery/variants/",
+        "(workers_celery/bridge.py) unless the variant names one of "
+        "bench_service/celery_variants/",
         "worker_log_level": "WARNING for both",
-        "api": "one uvicorn process, shared by both backends: api.benchmark:app, api.main's app "
-        "with the probes' routes and the fault hook (off unless a fault cell sets it)",
+        "api": "one uvicorn process, shared by both backends: bench_service.api:app, api.main's "
+        "app with the probes' routes and the fault hook (off unless a fault cell sets it)",
         "sales_report_dataset": f"{DATASET_ORDERS} orders, the same before each of its cells",
         "warmup_s": profile.warmup_s,
         "measured_s": profile.duration_s,

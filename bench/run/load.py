@@ -14,7 +14,7 @@ from bench.run.system import Processes
 from bench.run.wait import within
 from bench.spec.faults import BY_NAME as FAULTS
 from bench.spec.models import Model
-from core.brokers import DeadLetters
+from core.topology import DeadLetters
 
 PER_USER_RATE = 2.0  # jobs/s per open-model user: pacing holds while replies take < 0.5 s
 MAX_OPEN_USERS = 500

@@ -101,7 +101,7 @@ SCENARIOS: dict[str, Scenario] = {
     ]
 }
 
-PROBES = ("noop", "sleep")  # the queue path's own cost (core/jobs/probes.py), not jobs
+PROBES = ("noop", "sleep")  # the queue path's own cost (bench_service/jobs.py), not jobs
 JOBS = ("price_order", "sales_report", "fetch_rates", "render_invoice")
 NETWORK_SCENARIOS = (*PROBES, *JOBS)  # drained at a distance (the network cells)
 ENQUEUE_SCENARIO = "price_order"
@@ -115,5 +115,5 @@ FAULT_DEADLINES_S = {"price_order": 3.0, "fetch_rates": 3.0}
 
 def jobs_path(task: str) -> str:
     """Where the API takes a task's jobs: the probes have a route of the benchmark's own
-    (api/benchmark.py), apart from the four jobs' /jobs."""
+    (bench_service/api.py), apart from the four jobs' /jobs."""
     return "/probes" if task in PROBES else "/jobs"

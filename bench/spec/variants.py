@@ -1,7 +1,7 @@
 """Every variant the harness knows, in one place: which backend, which Celery app and pool,
-which API app, whether users should copy it, its display order and colour, the fairness
-modes that pair them, and the command a user deploys it with (the Makefile and compose
-are checked against it; the harness runs it with its measurement flags added)."""
+which API app, whether users should copy it, its display order and colour, and the fairness
+modes that pair them. Workers start through the deployed entry points (`python -m
+workers_celery`, `python -m workers_taskiq`: bench/run/commands.py)."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,8 +33,11 @@ class Variant:
         return self.pool is Pool.prefork
 
 
-CELERY_APP = "workers_celery"
+# The service's Celery app and Taskiq broker with the benchmark's tasks (bench_service/).
+CELERY_APP = "bench_service.celery_worker"
 TASKIQ_BROKER = "workers_taskiq.broker:broker"
+TASKIQ_TASKS = "bench_service.taskiq_worker"
+BRIDGES_AT = "bench_service.celery_variants"  # the loop bridges we only measure
 VARIANTS: tuple[Variant, ...] = (
     Variant("celery", Backend.celery, CELERY_APP, Pool.prefork, "#1f77b4", True,
             "the loop bridge (workers_celery/bridge.py), prefork"),
@@ -42,13 +45,13 @@ VARIANTS: tuple[Variant, ...] = (
             "the loop bridge, threads pool"),
     Variant("taskiq", Backend.taskiq, TASKIQ_BROKER, Pool.asyncio, "#ff7f0e", True,
             "AioPikaBroker, WORKER_SLOTS coroutines per process"),
-    Variant("celery-runner", Backend.celery, "workers_celery.variants.runner", Pool.prefork,
+    Variant("celery-runner", Backend.celery, f"{BRIDGES_AT}.runner", Pool.prefork,
             "#2ca02c", False, "an asyncio.Runner in the task's own thread"),
-    Variant("celery-loop_per_thread", Backend.celery, "workers_celery.variants.loop_per_thread",
+    Variant("celery-loop_per_thread", Backend.celery, f"{BRIDGES_AT}.loop_per_thread",
             Pool.threads, "#bcbd22", False, "a loop and an engine per pool thread"),
-    Variant("celery-naive", Backend.celery, "workers_celery.variants.naive", Pool.prefork,
+    Variant("celery-naive", Backend.celery, f"{BRIDGES_AT}.naive", Pool.prefork,
             "#9467bd", False, "the classic get_event_loop() bridge"),
-    Variant("celery-asyncio_run", Backend.celery, "workers_celery.variants.asyncio_run",
+    Variant("celery-asyncio_run", Backend.celery, f"{BRIDGES_AT}.asyncio_run",
             Pool.prefork, "#8c564b", False, "asyncio.run per task, NullPool"),
 )  # fmt: skip
 BY_NAME = {v.name: v for v in VARIANTS}
@@ -66,13 +69,15 @@ class ApiVariant:
     note: str
 
 
-BENCH_API = "api.benchmark:app"  # api.main's app + the probes' routes and the fault hook
+API_VARIANTS_AT = "bench_service.api_variants"
+BENCH_API = "bench_service.api:app"  # api.main's app + the probes' routes and the fault hook
 API_VARIANTS: tuple[ApiVariant, ...] = (
     ApiVariant("celery", Backend.celery, BENCH_API, "#1f77b4",
-               "Celery's message, published through aio-pika (api/publishers.py)"),
-    ApiVariant("celery-in-thread", Backend.celery, "api.variants.celery_in_thread:app", "#e377c2",
+               "Celery's message, published through aio-pika (api/publishers/celery.py)"),
+    ApiVariant("celery-in-thread", Backend.celery, f"{API_VARIANTS_AT}.celery_in_thread:app",
+               "#e377c2",
                "Celery's send_task in worker threads"),
-    ApiVariant("celery-on-loop", Backend.celery, "api.variants.celery_on_loop:app", "#d62728",
+    ApiVariant("celery-on-loop", Backend.celery, f"{API_VARIANTS_AT}.celery_on_loop:app", "#d62728",
                "Celery's send_task on the event loop (the mistake)"),
     ApiVariant("taskiq", Backend.taskiq, BENCH_API, "#ff7f0e", "Taskiq's kiq()"),
 )  # fmt: skip
@@ -122,18 +127,3 @@ MODES = (
          "process, Taskiq WORKER_SLOTS coroutines per process",
          "#1f77b4"),
 )  # fmt: skip
-MODE_BY_KEY = {m.key: m for m in MODES}
-
-
-def deploy_command(variant: Variant, processes: str, slots: str) -> list[str]:
-    """The command a user runs a recommended variant with (`make worker-*`, compose):
-    `processes` and `slots` as the caller spells them ($(WORKERS), ${WORKER_PROCESSES})."""
-    if variant.backend is Backend.taskiq:
-        return [
-            *("taskiq", "worker", variant.app, "workers_taskiq.tasks"),
-            *("--workers", processes, "--max-async-tasks", slots, "--ack-type", "when_executed"),
-        ]
-    cmd = ["celery", "-A", variant.app, "worker", "--loglevel=INFO"]
-    if variant.pool is Pool.threads:
-        return [*cmd, "--pool=threads", f"--concurrency={slots}", "--prefetch-multiplier=1", "-E"]
-    return [*cmd, f"--concurrency={processes}", "-E"]

@@ -1,5 +1,5 @@
 """The four jobs: each a payload model (defaults, hard bounds) and one coroutine, found
-by task name. The benchmark registers two probes beside them (core/jobs/probes.py)."""
+by task name in JOBS (the registry core.lifecycle runs them from)."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass

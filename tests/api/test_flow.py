@@ -46,7 +46,7 @@ async def app(
 
 
 def publishers_blocked(app: FastAPI) -> bool:
-    return all(p.blocked() for p in app.state.publishers.values())
+    return all(p.blocked() for p in app.state.services.publishers.values())
 
 
 async def post_batch(client: httpx.AsyncClient, backend: Backend, n: int) -> list[UUID]:
@@ -99,14 +99,14 @@ async def test_after_the_alarm_posts_are_accepted_again(
     try:
 
         async def blocked() -> bool:
-            return bool(state.state.publishers[Backend.taskiq].blocked())
+            return bool(state.state.services.publishers[Backend.taskiq].blocked())
 
         await eventually(blocked, 30, "the alarm to block the publisher")
     finally:
         rabbit.set_memory_watermark(before)
 
     async def unblocked() -> bool:
-        return not bool(state.state.publishers[Backend.taskiq].blocked())
+        return not bool(state.state.services.publishers[Backend.taskiq].blocked())
 
     await eventually(unblocked, 30, "the publisher to be unblocked")
     assert (await client.get("/health")).json()["rabbitmq"] == "ok"

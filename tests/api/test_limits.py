@@ -137,7 +137,7 @@ async def test_exhausted_db_pool_is_503_not_500(settings: Settings, engine: Asyn
     tiny = create_async_engine(settings.database_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
     try:
         async with app.router.lifespan_context(app):
-            app.state.sessionmaker = make_sessionmaker(tiny)
+            app.state.services.sessionmaker = make_sessionmaker(tiny)
             transport = httpx.ASGITransport(app=app)
             async with (
                 tiny.connect(),  # the pool's only connection, held throughout

@@ -6,9 +6,9 @@ from uuid import UUID
 import httpx
 import pytest
 
-from core.brokers import job_id_of
 from core.contract import Backend
 from core.settings import Settings
+from core.topology import job_id_of
 from tests.helpers import amqp
 
 pytestmark = pytest.mark.usefixtures("empty_queues")

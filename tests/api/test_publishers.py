@@ -7,8 +7,10 @@ import anyio
 import pytest
 from yarl import URL
 
-from api.publishers import CeleryPublisher, Outgoing, make_publishers
-from api.variants.send_task import SendTaskPublisher
+from api.publishers import Outgoing
+from api.publishers.by_backend import make_publishers
+from api.publishers.celery import CeleryPublisher
+from bench_service.api_variants.send_task import SendTaskPublisher
 from core.contract import Backend
 from core.settings import Settings
 from tests.helpers import amqp

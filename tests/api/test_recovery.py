@@ -44,7 +44,7 @@ async def test_a_row_left_publishing_is_published_again_and_runs_once(
     fresh = await left_publishing(session, backend, age_s=1)  # a live API may be on it
     queue = settings.queue_for(backend)
     async with api.running(settings) as (app, _):
-        swept = await app.state.recovery.once()
+        swept = await app.state.services.recovery.once()
         assert (swept.republished, swept.errors) == (1, [])
         assert await amqp.depth(settings, queue) == 1
         async with worker(settings, backend):
@@ -74,7 +74,7 @@ async def test_a_row_running_past_its_deadline_and_grace_is_settled_failed(
     # Within its deadline + grace a delivery may still be working on it: left alone.
     alive = await left_running(session, "price_order", deadline + settings.running_grace_s - 20)
     async with api.running(settings) as (app, _):
-        swept = await app.state.recovery.once()
+        swept = await app.state.services.recovery.once()
     assert (swept.overdue, swept.errors) == (1, [])
     await session.refresh(overdue)
     await session.refresh(alive)

@@ -1,15 +1,14 @@
 import asyncio
 from decimal import Decimal
+from typing import Any
 
 import httpx
-import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import lifecycle
 from core.contract import TaskName
-from core.jobs import PriceOrderPayload
+from core.jobs import JOBS, JobContext, JobSpec, PriceOrderPayload
 from core.jobs.price_order import compute_totals
 from core.lifecycle import execute
 from core.models import Job, Order, OrderItem
@@ -81,27 +80,31 @@ async def test_two_deliveries_racing_create_one_order_and_count_one_duplicate(
     sessionmaker: async_sessionmaker[AsyncSession],
     session: AsyncSession,
     settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A redelivery while the first delivery still runs (e.g. after a broker drop):
     both get past mark_running; the second's insert waits on the first's order, finds
     it (ON CONFLICT), and its final write finds the job done: rolled back, counted."""
     job_id = await new_job(session, TaskName.price_order, AWKWARD)
 
-    async def until_both_started(_: AsyncSession) -> None:
-        """Before `done`: hold until the other delivery has passed mark_running too (a
-        condition, not a time: on a loaded box the other may take long to connect)."""
+    spec = JOBS[TaskName.price_order]
+
+    async def until_both_started(ctx: JobContext, payload: Any) -> dict[str, Any]:
+        """The job, then before `done`: hold until the other delivery has passed
+        mark_running too (a condition, not a time: on a loaded box the other may take
+        long to connect)."""
+        result = await spec.run(ctx, payload)
         deadline = asyncio.get_running_loop().time() + 60
         async with sessionmaker() as probe:
             while (await probe.scalar(select(Job.attempts).where(Job.id == job_id)) or 0) < 2:
                 assert asyncio.get_running_loop().time() < deadline, "no second delivery"
                 await asyncio.sleep(0.01)
+        return result
 
-    monkeypatch.setattr(lifecycle, "BEFORE_DONE", [until_both_started])
+    registry = {TaskName.price_order.value: JobSpec(spec.payload, until_both_started)}
 
     async def deliver() -> str:
         async with sessionmaker() as s, httpx.AsyncClient() as http:
-            return await execute(s, http, settings, TaskName.price_order, str(job_id))
+            return await execute(s, http, settings, TaskName.price_order, str(job_id), registry)
 
     outcomes = await asyncio.gather(deliver(), deliver())
     assert sorted(outcomes) == ["done", "duplicate"]

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.brokers import DeadLetters
 from core.contract import Backend, JobStatus
 from core.models import Job
 from core.settings import Settings
+from core.topology import DeadLetters
 from tests.helpers import amqp, api
 from tests.helpers.processes import logged
 from tests.helpers.proxy import Proxy, proxied
@@ -115,13 +115,13 @@ async def test_past_the_delivery_limit_it_is_dead_lettered_and_failed_when_the_d
         assert headers is not None and headers["x-first-death-reason"] == "delivery_limit"
 
         # Database still down: the recovery cannot mark the job, and keeps the message.
-        blocked = await app.state.recovery.once()
+        blocked = await app.state.services.recovery.once()
         assert blocked.failed == 0 and blocked.errors
         assert await amqp.depth(settings, dead.recovery) == 1
         assert (await get_job(sessionmaker, job_id)).status == JobStatus.queued
 
         proxy.up()
-        done = await app.state.recovery.once()
+        done = await app.state.services.recovery.once()
     assert done.failed == 1 and not done.errors
     job = await get_job(sessionmaker, job_id)
     assert job.status == JobStatus.failed and job.finished_at is not None

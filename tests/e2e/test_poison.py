@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.run.outages import poison_messages
-from core.brokers import DeadLetters
 from core.contract import Backend
 from core.settings import Settings
+from core.topology import DeadLetters
 from tests.helpers import amqp
 from tests.helpers.processes import logged
 from tests.helpers.workers import eventually, wait_finished, worker

@@ -10,8 +10,8 @@ import psutil
 from aiormq.exceptions import ChannelNotFoundEntity
 
 from bench.run import rabbit
-from core.brokers import DeadLetters
 from core.settings import Settings
+from core.topology import DeadLetters
 
 
 async def _counts(settings: Settings, queue: str) -> tuple[int, int]:

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.spec.variants import VARIANTS
-from core.brokers import DeadLetters
 from core.contract import FINISHED
 from core.models import Job
 from core.settings import Settings
+from core.topology import DeadLetters
 from tests.helpers import amqp, api
 from tests.helpers.processes import logged
 from tests.helpers.workers import eventually, wait_finished, worker
@@ -73,7 +73,7 @@ async def test_naive_bridge_breaks_on_a_thread_pool(
             await eventually(broke, 60, "the naive bridge to fail on a thread pool")
 
             async def all_finished() -> bool:
-                await app.state.recovery.once()
+                await app.state.services.recovery.once()
                 async with sessionmaker() as s:
                     rows = await s.scalars(select(Job.status).where(Job.id.in_(ids)))
                     return all(status in FINISHED for status in rows)

@@ -2,29 +2,24 @@
 
 A message is the task name and the job id (the row holds the rest). Both backends
 publish on the event loop through aio-pika, with publisher confirms, many messages
-awaiting their confirms at once. Taskiq: `AsyncKicker` on an AioPikaBroker. Celery:
-the task message Celery itself builds (`app.amqp.create_task_message`, protocol 2,
-serialized by kombu), sent where `send_task` would send it; `send_task` itself is
-blocking kombu I/O with one confirm round trip per message (api/variants/ measures
-it in a thread and on the loop). Both report which jobs did not go out.
+awaiting their confirms at once: celery.py and taskiq.py, each imported only when
+BACKENDS names its backend (by_backend.py), so an API for one backend needs only that
+one's library.
+Both report which jobs did not go out.
 """
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 import aio_pika
 import anyio
-from kombu.serialization import dumps
-from taskiq.kicker import AsyncKicker
-from taskiq_aio_pika import AioPikaBroker
 
-from core.brokers import make_celery, queue_arguments
-from core.contract import Backend, message_kwargs
+from core.contract import Backend
 from core.settings import Settings
-from core.taskiq_broker import taskiq_broker_kwargs
 
 CONFIRMS_IN_FLIGHT = 100  # messages awaiting their confirm at once, per publish call
 RECONNECT_S = 1.0  # aio-pika's default, 5 s, would answer 503 that long after a broker blip
@@ -169,93 +164,14 @@ class Connected:
         raise NotImplementedError
 
 
-class CeleryPublisher(Connected):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.app = make_celery(settings, main="api")
-        self.url = settings.amqp_url
-        self.queue = settings.queue_for(Backend.celery)
-        self.arguments = queue_arguments(settings, self.queue)
-        self.connection_: aio_pika.abc.AbstractRobustConnection | None = None
-        self.exchange: aio_pika.abc.AbstractExchange | None = None
-
-    async def connect(self) -> None:
-        connection = await aio_pika.connect_robust(
-            self.url, timeout=self.timeout, reconnect_interval=RECONNECT_S
-        )
-        try:
-            # A message RabbitMQ returns (no queue to route it to) raises: not queued.
-            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-            # What `send_task` declares (task_queues in core/brokers.py), so a message
-            # has its queue before any worker started.
-            exchange = await channel.declare_exchange(
-                self.queue, aio_pika.ExchangeType.DIRECT, durable=True
-            )
-            queue = await channel.declare_queue(self.queue, durable=True, arguments=self.arguments)
-            await queue.bind(exchange, self.queue)
-        except BaseException:
-            await connection.close()  # or it keeps reconnecting in the background
-            raise
-        self.connection_, self.exchange = connection, channel.default_exchange
-
-    def connection(self) -> aio_pika.abc.AbstractConnection | None:
-        return self.connection_
-
-    def message(self, job: Outgoing) -> aio_pika.Message:
-        """Celery's message for `send_task(task, kwargs=..., task_id=job_id)`."""
-        headers, properties, body, _ = self.app.amqp.create_task_message(
-            str(job.job_id), job.task, (), message_kwargs(job.job_id),
-            reply_to=self.app.thread_oid, ignore_result=None,
-        )  # fmt: skip
-        content_type, encoding, data = dumps(body, serializer="json")
-        return aio_pika.Message(
-            data.encode() if isinstance(data, str) else data,
-            headers=headers,
-            content_type=content_type,
-            content_encoding=encoding,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            priority=0,
-            correlation_id=properties["correlation_id"],
-            reply_to=properties["reply_to"],
-            # Celery sets none; aiormq needs one to tell which message RabbitMQ returned.
-            message_id=str(job.job_id),
-        )
-
-    async def send(self, job: Outgoing) -> None:
-        assert self.exchange is not None
-        # Celery sends to a direct exchange's queue through the default exchange.
-        await self.exchange.publish(self.message(job), routing_key=self.queue)
-
-    async def close(self) -> None:
-        await self.stop_probe()
-        if self.connection_ is not None:
-            await self.connection_.close()
-
-
-class TaskiqPublisher(Connected):
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        kwargs = taskiq_broker_kwargs(settings)
-        self.broker = AioPikaBroker(**kwargs, reconnect_interval=RECONNECT_S)
-
-    async def connect(self) -> None:
-        await self.broker.startup()
-
-    def connection(self) -> aio_pika.abc.AbstractConnection | None:
-        return self.broker.write_conn
-
-    async def send(self, job: Outgoing) -> None:
-        kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, {})
-        await kicker.with_task_id(str(job.job_id)).kiq(**message_kwargs(job.job_id))
-
-    async def close(self) -> None:
-        await self.stop_probe()
-        if self._started:
-            await self.broker.shutdown()
-
-
-PublishersFor = Callable[[Settings], dict[Backend, Publisher]]
-
-
-def make_publishers(settings: Settings) -> dict[Backend, Publisher]:
-    return {Backend.celery: CeleryPublisher(settings), Backend.taskiq: TaskiqPublisher(settings)}
+async def publish(
+    publishers: dict[Backend, Publisher], jobs: Sequence[tuple[UUID, Backend, str]]
+) -> dict[UUID, str]:
+    """Publish (job id, backend, task) triples; {job_id: reason} for those that failed."""
+    by_backend: dict[Backend, list[Outgoing]] = defaultdict(list)
+    for job_id, backend, task in jobs:
+        by_backend[backend].append(Outgoing(job_id, task))
+    failed: dict[UUID, str] = {}
+    for backend, outgoing in by_backend.items():
+        failed.update(await publishers[backend].publish(outgoing))
+    return failed

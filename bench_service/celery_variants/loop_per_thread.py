@@ -2,7 +2,7 @@
 workers_celery/bridge.py (one loop per process in its own thread). Each thread needs
 its own engine, so a process holds one pool per thread: DB_POOL_SIZE is split
 between its threads (at least one connection each), unlike Taskiq's one pool per
-process. Run: `celery -A workers_celery.variants.loop_per_thread worker --pool=threads`.
+process. Run: `celery -A bench_service.celery_variants.loop_per_thread worker --pool=threads`.
 """
 
 import asyncio
@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 from celery.signals import worker_init
 
+from bench_service.celery_variants import Registry, register_tasks
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import Outcome
 from core.settings import get_settings
 from workers_celery.app import make_worker_app
 from workers_celery.bridge import Resources, execute_job
-from workers_celery.variants import register_tasks
 
 app = make_worker_app("loop_per_thread", __name__)
 _local = threading.local()
@@ -40,11 +40,11 @@ async def _open_small() -> Resources:
     return Resources(engine, make_sessionmaker(engine), http)
 
 
-def run(task: str, job_id: str) -> Outcome:
+def run(task: str, job_id: str, registry: Registry) -> Outcome:
     if not hasattr(_local, "runner"):  # this thread's first task (never closed: threads live on)
         _local.runner = asyncio.Runner()
         _local.resources = _local.runner.run(_open_small())
-    result: Outcome = _local.runner.run(execute_job(_local.resources, task, job_id))
+    result: Outcome = _local.runner.run(execute_job(_local.resources, task, job_id, registry))
     return result
 
 

@@ -2,7 +2,7 @@
 the variants we measure. kombu's publish is blocking socket I/O that waits for
 RabbitMQ's confirm of each message in turn: in a worker thread it is correct but costs
 CPU (thread hand-offs, one round trip per message); on the event loop it stalls every
-other request. api/publishers.py sends the same message through aio-pika instead.
+other request. api/publishers/celery.py sends the same message through aio-pika instead.
 """
 
 import asyncio
@@ -10,11 +10,14 @@ from collections.abc import Sequence
 from uuid import UUID
 
 import anyio
+from celery import Celery
 
-from api.publishers import Outgoing, Publisher, PublishersFor, TaskiqPublisher, reason
-from core.brokers import make_celery
+from api.publishers import Outgoing, Publisher, reason
+from api.publishers.by_backend import PublishersFor
+from api.publishers.taskiq import TaskiqPublisher
 from core.contract import Backend, message_kwargs
 from core.settings import Settings
+from workers_celery.app import celery_config
 
 CHUNK = 4  # messages per publishing thread: chunks wait for their confirms side by side
 THREADS = 8  # <= the producer pool (broker_pool_limit, 10)
@@ -22,7 +25,8 @@ THREADS = 8  # <= the producer pool (broker_pool_limit, 10)
 
 class SendTaskPublisher:
     def __init__(self, settings: Settings, in_thread: bool) -> None:
-        self.app = make_celery(settings, main="api")
+        self.app = Celery("api")
+        self.app.conf.update(celery_config(settings))
         self.queue = settings.queue_for(Backend.celery)
         self.timeout = settings.publish_timeout_s
         self.in_thread = in_thread

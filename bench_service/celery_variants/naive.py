@@ -4,7 +4,7 @@ NOT the pattern to copy: a module-level `asyncio.get_event_loop()` (deprecated
 when no loop is running since Python 3.12, an error on 3.14), an engine created
 at import (in the parent, before prefork forks children that inherit it) and
 `async_scoped_session(scopefunc=current_task)` with `remove()` after each task.
-Run: `celery -A workers_celery.variants.naive worker`.
+Run: `celery -A bench_service.celery_variants.naive worker`.
 """
 
 import asyncio
@@ -14,11 +14,11 @@ from contextlib import asynccontextmanager
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
 
+from bench_service.celery_variants import Registry, register_tasks
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.lifecycle import Outcome, execute
 from core.settings import get_settings
 from workers_celery.app import make_worker_app
-from workers_celery.variants import register_tasks
 
 app = make_worker_app("naive", __name__)
 loop = asyncio.get_event_loop()
@@ -37,13 +37,13 @@ async def scoped_session() -> AsyncIterator[AsyncSession]:
         await scoped_factory.remove()
 
 
-async def _run(task: str, job_id: str) -> Outcome:
+async def _run(task: str, job_id: str, registry: Registry) -> Outcome:
     async with scoped_session() as session:
-        return await execute(session, http, get_settings(), task, job_id)
+        return await execute(session, http, get_settings(), task, job_id, registry)
 
 
-def run(task: str, job_id: str) -> Outcome:
-    return loop.run_until_complete(_run(task, job_id))
+def run(task: str, job_id: str, registry: Registry) -> Outcome:
+    return loop.run_until_complete(_run(task, job_id, registry))
 
 
 register_tasks(app, run)

@@ -1,0 +1,46 @@
+"""Start the Celery worker as it is deployed: `python -m workers_celery [--pool=threads]
+[celery worker options]`. `make worker-celery`, compose, the benchmark and the tests all
+start it this way, so its command line is written once, here.
+
+Sizes come from the settings: prefork runs WORKER_PROCESSES child processes (one task
+each); `--pool=threads` runs WORKER_SLOTS threads on one event loop, reserving
+WORKER_PREFETCH messages. Task events follow CELERY_TASK_EVENTS (Flower shows tasks).
+Any other option is passed on to `celery worker`, after ours: a later option wins.
+"""
+
+import argparse
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+
+from core.settings import Settings, get_settings
+
+APP = "workers_celery"
+
+
+def command(settings: Settings, pool: str, app: str, extra: Sequence[str]) -> list[str]:
+    cmd = [sys.executable, "-m", "celery", "-A", app, "worker", "--loglevel=INFO"]
+    if pool == "threads":
+        slots = settings.worker_slots
+        multiplier = settings.celery_prefetch_multiplier(slots)
+        cmd += ["--pool=threads", f"--concurrency={slots}", f"--prefetch-multiplier={multiplier}"]
+    else:
+        cmd += [f"--pool={pool}", f"--concurrency={settings.worker_processes}"]
+    return [*cmd, *extra]
+
+
+def main(argv: Sequence[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m workers_celery", add_help=False, allow_abbrev=False
+    )
+    parser.add_argument("--pool", default="prefork", choices=["prefork", "threads"])
+    parser.add_argument("-A", "--app", default=APP, help="the Celery app (the benchmark's own)")
+    known, extra = parser.parse_known_args(argv)
+    cmd = command(get_settings(), known.pool, known.app, extra)
+    print("exec:", shlex.join(cmd[1:]), file=sys.stderr, flush=True)
+    os.execv(sys.executable, cmd)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,44 @@
+"""Start the Taskiq worker as it is deployed: `python -m workers_taskiq [taskiq worker
+options]`. `make worker-taskiq`, compose, the benchmark and the tests all start it this
+way, so its command line is written once, here.
+
+Sizes come from the settings: WORKER_PROCESSES processes of WORKER_SLOTS async tasks each
+(the broker's qos reserves WORKER_PREFETCH messages per process). Messages are acked when
+their task has run (late acknowledgement, as Celery's `task_acks_late`). Any other option is
+passed on to `taskiq worker`, after ours: a later option wins.
+"""
+
+import argparse
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+
+from core.settings import Settings, get_settings
+
+BROKER = "workers_taskiq.broker:broker"
+TASKS = "workers_taskiq.tasks"
+
+
+def command(settings: Settings, tasks: str, extra: Sequence[str]) -> list[str]:
+    return [
+        *(sys.executable, "-m", "taskiq", "worker", BROKER, tasks),
+        *("--workers", str(settings.worker_processes)),
+        *("--max-async-tasks", str(settings.worker_slots)),
+        *("--ack-type", "when_executed", *extra),
+    ]
+
+
+def main(argv: Sequence[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m workers_taskiq", add_help=False, allow_abbrev=False
+    )
+    parser.add_argument("--tasks", default=TASKS, help="the task module (the benchmark's own)")
+    known, extra = parser.parse_known_args(argv)
+    cmd = command(get_settings(), known.tasks, extra)
+    print("exec:", shlex.join(cmd[1:]), file=sys.stderr, flush=True)
+    os.execv(sys.executable, cmd)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
