@@ -16,10 +16,11 @@ WORKDIR /app
 COPY pyproject.toml uv.lock ./
 
 FROM uv AS app-deps
-RUN uv sync --frozen --no-default-groups --no-install-project
+RUN uv sync --frozen --no-default-groups --group celery --group taskiq --no-install-project
 
 FROM uv AS bench-deps
-RUN uv sync --frozen --no-default-groups --group bench --no-install-project
+RUN uv sync --frozen --no-default-groups --group celery --group taskiq --group bench \
+    --no-install-project
 
 FROM uv AS test-deps
 RUN uv sync --frozen --no-install-project
@@ -49,6 +50,7 @@ COPY core /app/core
 COPY api /app/api
 COPY workers_celery /app/workers_celery
 COPY workers_taskiq /app/workers_taskiq
+COPY bench_service /app/bench_service
 COPY stub /app/stub
 COPY scripts /app/scripts
 
