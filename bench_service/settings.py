@@ -3,9 +3,9 @@
 
 from functools import lru_cache
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from core.settings import Settings, refused
+from core.settings import Settings, load
 
 
 class BenchSettings(Settings):
@@ -21,7 +21,4 @@ class BenchSettings(Settings):
 
 @lru_cache
 def get_bench_settings() -> BenchSettings:
-    try:
-        return BenchSettings()
-    except ValidationError as exc:
-        raise SystemExit(refused(exc)) from None
+    return load(BenchSettings)

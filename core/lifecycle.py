@@ -114,6 +114,15 @@ def overrun(deadline: float) -> str:
     return f"deadline exceeded: the attempt was cut at {deadline:g} s (JOB_DEADLINES_S)"
 
 
+def refusal(started: Started, task: str, settings: Settings) -> str | None:
+    """Why this delivery must not run the job, if it must not."""
+    if started.task != task:
+        return f"message for task {task} but the job is a {started.task}"
+    if started.attempts > settings.retry_max_attempts:
+        return f"gave up after {started.attempts - 1} attempts"
+    return None
+
+
 class DatabaseUnavailable(Exception):
     """The jobs table stayed unreachable through the retry budget. The worker must
     hand the message back to the broker (requeue), never ack it as handled."""
@@ -167,10 +176,9 @@ async def execute(
         started = await _write(session, settings, lambda: mark_running(session, uid))
         if started is None:
             return await duplicate()
-        if started.task != task:
-            return await fail(f"message for task {task} but the job is a {started.task}")
-        if started.attempts > settings.retry_max_attempts:
-            return await fail(f"gave up after {started.attempts - 1} attempts")
+        refused = refusal(started, task, settings)
+        if refused is not None:
+            return await fail(refused)
         deadline = settings.deadline_for(task)
         # The attempt's deadline, on its awaits: a job blocked on a lock, a database that
         # stops answering or a service that never replies is cut here and its slot freed.

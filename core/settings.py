@@ -2,7 +2,7 @@
 
 import ipaddress
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -205,10 +205,18 @@ def refused(exc: ValidationError) -> str:
     return "error: bad settings: " + "; ".join(parts)
 
 
-@lru_cache
-def get_settings() -> Settings:
-    """The process's settings; a bad one stops it with one line (no traceback)."""
+AnySettings = TypeVar("AnySettings", bound=Settings)
+
+
+def load(cls: type[AnySettings]) -> AnySettings:
+    """Settings of class `cls`; a bad one stops the process with one line (no traceback)."""
     try:
-        return Settings()
+        return cls()
     except ValidationError as exc:
         raise SystemExit(refused(exc)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings."""
+    return load(Settings)
