@@ -1,4 +1,4 @@
-"""Real worker processes for tests: the same commands as `make worker-*`."""
+"""Real worker processes for tests, started through the entry points `make worker-*` uses."""
 
 import asyncio
 import dataclasses
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.run import commands
-from bench.spec.variants import BY_NAME, Pool
+from bench.spec.variants import BY_NAME, CELERY_APP, Pool
 from core.contract import FINISHED, Backend, JobStatus
 from core.models import Job
 from core.settings import Settings
@@ -48,17 +48,24 @@ async def worker(
     env: dict[str, str] | None = None,
     pool: str | None = None,
     log: IO[bytes] | None = None,
-    app: str = "workers_celery",
+    app: str | None = None,
     events: bool = False,
 ) -> AsyncIterator[Popen[bytes]]:
     """Start a worker (Celery: `app`, `pool` with `n` children or threads) as the benchmark
-    runs it, logging at INFO, and wait until it consumes from its queue."""
+    runs it, logging at INFO, and wait until it consumes from its queue. It runs the
+    service's own tasks (workers_celery/tasks.py, workers_taskiq/tasks.py), or the
+    benchmark's where `env` asks for a fault hook (TEST_*: bench_service/)."""
+    hooked = any(key.startswith("TEST_") for key in env or {})
     if backend == "celery":
         base = BY_NAME["celery-threads" if pool == Pool.threads else "celery"]
-        cmd = commands.worker(dataclasses.replace(base, app=app), n, n)
+        chosen = app or (CELERY_APP if hooked else "workers_celery")
+        cmd = commands.worker(dataclasses.replace(base, app=chosen), n, n)
     else:
         cmd = commands.worker(BY_NAME["taskiq"], n, settings.worker_slots)
-    cmd = [c.replace("WARNING", "INFO") for c in cmd] + (["-E"] if events else [])
+        if not hooked:
+            cmd[cmd.index("--tasks") + 1] = "workers_taskiq.tasks"
+    cmd = [c.replace("WARNING", "INFO") for c in cmd]
+    env = {"CELERY_TASK_EVENTS": str(events).lower(), **(env or {})}  # as the benchmark: off
     if backend == "celery":  # a node name of its own: it owns a remote-control queue
         cmd = [c for c in cmd if not c.startswith("--hostname=")]
         cmd.append(f"--hostname=test-{uuid4().hex[:8]}@%h")
