@@ -16,11 +16,11 @@ from bench.analyse import summarise
 from bench.report.blocks import to_markdown
 from bench.report.compare import compare_blocks
 from bench.report.console import renderables
-from bench.run import netdelay
 from bench.run.external import Refused, adapt
 from bench.run.faults import problem as fault_problem
-from bench.run.jobsdb import JobsDB
 from bench.run.plan import plan
+from bench.run.probes.jobsdb import JobsDB
+from bench.run.processes import netdelay
 from bench.run.session import console, execute
 from bench.run.target import Target
 from bench.spec import faults, scenarios, variants

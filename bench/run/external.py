@@ -5,7 +5,7 @@ Anything else is refused before the run, with the reason."""
 
 import dataclasses
 
-from bench.run import amqp
+from bench.run.probes import amqp
 from bench.spec.faults import EXTERNAL as INJECTABLE
 from bench.spec.models import Model
 from bench.spec.profiles import Profile

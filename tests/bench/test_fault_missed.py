@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench import report
 from bench.analyse import summarise
 from bench.run import faults
+from bench.run.faults.strike import FaultContext
 from bench.run.session import execute
-from bench.run.strike import FaultContext
 from bench.run.target import Target
 from bench.spec.profiles import PROFILES
 from core.settings import Settings

@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 from bench.raw import LOCUST_STATS, POSTS_PREFIX, Cell, Marks
-from bench.run import amqp, commands, faults
+from bench.run import commands, faults
 from bench.run.context import Context, Phase
-from bench.run.system import Processes
+from bench.run.probes import amqp
+from bench.run.processes.supervisor import Processes
 from bench.run.wait import within
 from bench.spec.faults import BY_NAME as FAULTS
 from bench.spec.models import Model

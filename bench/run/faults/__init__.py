@@ -9,9 +9,10 @@ import time
 from collections.abc import Callable
 
 from bench.raw import Cell, Marks
-from bench.run import kills, outages, rabbit
 from bench.run.context import Context
-from bench.run.strike import FaultContext, NotStruck
+from bench.run.faults import kills, outages
+from bench.run.faults.strike import FaultContext, NotStruck
+from bench.run.probes import rabbit
 from bench.spec.faults import BY_NAME, Needs
 from core.settings import Settings
 

@@ -5,7 +5,7 @@ import os
 import signal
 import time
 
-from bench.run.strike import FaultContext, _first_worker, _in_flight_wanted, _strike_when
+from bench.run.faults.strike import FaultContext, _first_worker, _in_flight_wanted, _strike_when
 
 
 def worker_kill(ctx: FaultContext) -> None:

@@ -5,9 +5,10 @@ import json
 import time
 
 from bench.raw import Cell
-from bench.run import amqp, commands
-from bench.run.netdelay import Distance
-from bench.run.system import Processes
+from bench.run import commands
+from bench.run.probes import amqp
+from bench.run.processes.netdelay import Distance
+from bench.run.processes.supervisor import Processes
 from bench.run.target import Target
 from bench.run.wait import until, within
 from bench.spec.scenarios import FAULT_DEADLINES_S, FAULT_HOLD_MS
