@@ -17,7 +17,7 @@ from bench.report.blocks import to_markdown
 from bench.report.compare import compare_blocks
 from bench.report.console import renderables
 from bench.run.external import Refused, adapt
-from bench.run.faults import problem as fault_problem
+from bench.run.faults.registry import INJECTORS
 from bench.run.plan import plan
 from bench.run.probes.jobsdb import JobsDB
 from bench.run.processes import netdelay
@@ -192,7 +192,7 @@ def run(
 def faults_here(prof: Profile, settings: Settings, asked: bool) -> tuple[Profile, dict[str, str]]:
     """The faults whose tools this machine has; one asked for by name without them is
     refused, a profile's own left out (the report lists them, with why)."""
-    not_run = {f: why for f in prof.faults if (why := fault_problem(f, settings))}
+    not_run = {f: why for f in prof.faults if (why := INJECTORS[f].problem(settings))}
     if not_run and asked:
         fault, why = next(iter(not_run.items()))
         fail(f"--faults {fault} {why}")

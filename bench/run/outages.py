@@ -1,6 +1,6 @@
 """The old path of the poison fault's publisher, kept only for a test outside bench/ that
 still imports it (tests/e2e/test_poison.py): remove once it imports it from bench/run/faults."""
 
-from bench.run.faults.outages import poison_messages
+from bench.run.faults.broker import poison_messages
 
 __all__ = ["poison_messages"]

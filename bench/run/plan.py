@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from bench.raw import Cell
+from bench.spec.faults import FAULT_SCENARIO
 from bench.spec.models import Model, Purpose
 from bench.spec.profiles import Profile
 from bench.spec.scenarios import (
     ENQUEUE_RATES,
     ENQUEUE_SCENARIO,
-    FAULT_SCENARIO,
     NETWORK_SCENARIOS,
     SCENARIOS,
 )

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from bench.raw import CALLS_CSV, JOBS_CSV, Cell, CellRecord, Marks, RunRecord, write_rows
 from bench.run.context import Context, Phase
+from bench.run.faults import registry
 from bench.run.loads import drain, jobcost, locust_driven
 from bench.run.plan import plan
 from bench.run.probes import amqp
@@ -44,8 +45,8 @@ def child_env(settings: Settings) -> dict[str, str]:
         "WORKER_PREFETCH": str(settings.prefetch),
         "CELERY_TASK_EVENTS": "false",
         "STUB_URL": settings.stub_url,
-        "OUTBOX_GRACE_S": "12",  # recovery finds an api-kill's rows within a cell
         "LOOP_LAG_PROBE_MS": "10",
+        **registry.run_env(),
     }
 
 
