@@ -231,8 +231,9 @@ def external_profile(
 def finish(run_dir: Path, margin: float | None = None) -> None:
     """Analyse the run's raw records, render its report, print the answer."""
     summary = summarise(run_dir, margin)
+    replicated = replication.reread(summary, run_dir)
     md, html = report.render(run_dir)
-    for part in report.console_view(summary, report.replication_of(run_dir)):
+    for part in report.console_view(summary, replicated):
         console.print(part)
     console.print(f"wall time {summary.wall_s:.0f}s; report: [bold]{html}[/] and {md}")
 
@@ -266,6 +267,8 @@ def publish_cmd(
         fail(f"--replicate needs a run of the same profile ({first.profile}, not {other})")
     if second:
         replication.replicate(first, second[0]).dump(results_dir)
+    else:  # one made before: read against the summary as it is now
+        replication.reread(first, results_dir)
     md, html = report.publish(results_dir, out_dir, command)
     console.print(f"published {md} and {html}")
 

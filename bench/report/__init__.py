@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import RenderableType
 
+from bench.replication import Replication
 from bench.report.answer import answer_blocks
 from bench.report.blocks import Block, Chart, Heading, Para, to_markdown
 from bench.report.console import renderables
@@ -25,7 +26,7 @@ from bench.report.index import Run
 from bench.report.producer import producer_blocks
 from bench.report.replication import replication_blocks
 from bench.report.why import why_blocks
-from bench.summary import Replication, Summary
+from bench.summary import Summary
 
 MACHINE = ("platform", "cpus", "memory_gb", "python", "postgres", "rabbitmq")
 SMOKE = (
