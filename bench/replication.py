@@ -43,6 +43,7 @@ class Replication(JsonFile):
     """Does a second session of the profile reproduce the first's verdicts?"""
 
     FILE: ClassVar[str] = "replication.json"
+    VERSIONS: ClassVar[tuple[int, ...]] = (1, REPLICATION_VERSION)
     version: int = REPLICATION_VERSION
     first_run: str
     second_run: str

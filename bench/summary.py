@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from bench.jsonfile import JsonFile
 
 SUMMARY_VERSION = 3  # 3: latency cells (arrivals, queue-wait and e2e p95/p99, p99 ratios)
+SUMMARY_VERSIONS = (1, 2, 3)  # what this harness reads
 COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
 LATENCY_KEPT = 0.99  # a latency cell must send, and have accepted, this much of what was due
 # A latency cell that finished less of what it accepted (and by more than 3 sqrt(accepted),
@@ -275,6 +276,7 @@ class Calibration(BaseModel):
 
 class Summary(JsonFile):
     FILE: ClassVar[str] = "summary.json"
+    VERSIONS: ClassVar[tuple[int, ...]] = SUMMARY_VERSIONS
     version: int = SUMMARY_VERSION
     run_id: str
     profile: str
