@@ -1,3 +1,5 @@
+"""`python -m bench`: the CLI (bench/cli/app.py), its errors each one line on stderr."""
+
 import sys
 
 import typer

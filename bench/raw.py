@@ -3,7 +3,8 @@
 results/<run-id>/run.json is a `RunRecord` (the profile, the fairness ledger, the machine);
 each cells/<cell-id>/cell.json is a `CellRecord` (what the plan asked for and the marks of
 what happened, on Postgres's clock). Both are versioned and dumped and loaded by their own
-class; a record an older harness wrote (no version) loads too. Beside cell.json sit the
+class; a record an older harness wrote (no version) loads too, one of a version this
+harness does not know is refused (bench/jsonfile.py). Beside cell.json sit the
 per-job and per-sample CSVs whose names and columns are below.
 """
 

@@ -1,4 +1,5 @@
-"""The report: reads only a saved `Summary` and writes report.md and report.html.
+"""The report: reads only a saved `Summary` (with a second session's replication.json beside
+it, if there is one) and writes report.md and report.html.
 
 It leads with the answer (Celery against Taskiq per scenario and fairness mode, with
 intervals and verdicts, and a forest plot), then why (cost per job, the job's own cost

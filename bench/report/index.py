@@ -1,4 +1,5 @@
-"""Indexes over one saved Summary, in the order the profile ran things."""
+"""Indexes over one saved Summary, in the order the profile ran things; its comparisons as a
+second session's reading has them, where there is one."""
 
 from bench.replication import Replication
 from bench.report.format import group_key

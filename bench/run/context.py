@@ -1,5 +1,5 @@
 """What every cell of a run shares: the settings, the profile, the processes, the jobs
-table, the stub and API, the workers, and the drain backlogs' memory of rates seen."""
+table, the stub and API, the workers, and a sampler for each cell."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

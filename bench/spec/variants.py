@@ -122,7 +122,6 @@ MODES = (
          "process, Taskiq WORKER_SLOTS coroutines per process",
          "#1f77b4"),
 )  # fmt: skip
-MODE_BY_KEY = {m.key: m for m in MODES}
 
 
 def deploy_command(variant: Variant, processes: str, slots: str) -> list[str]:
