@@ -20,6 +20,8 @@ if TYPE_CHECKING:  # the workers ask the injectors for their env: no import back
 
 
 class Injector:
+    """A fault as the runner sees it; each fault is a subclass with its own `strike`."""
+
     name: ClassVar[str]  # the fault of bench/spec/faults.py it injects
     # The API's gap between commit and publish in its cell (TEST_PUBLISH_DELAY_MS); None:
     # the API as every cell runs it
