@@ -3,7 +3,8 @@
 results/<run-id>/run.json is a `RunRecord` (the profile, the fairness ledger, the machine);
 each cells/<cell-id>/cell.json is a `CellRecord` (what the plan asked for and the marks of
 what happened, on Postgres's clock). Both are versioned and dumped and loaded by their own
-class; a record an older harness wrote (no version) loads too. Beside cell.json sit the
+class; a record an older harness wrote (no version) loads too, one of a version this
+harness does not know is refused (bench/jsonfile.py). Beside cell.json sit the
 per-job and per-sample CSVs whose names and columns are below.
 """
 
@@ -21,6 +22,7 @@ from bench.spec.variants import backend_of
 from core.contract import Backend
 
 RAW_VERSION = 3  # 3: latency cells (Cell.share, Marks.schedule_seed)
+RAW_VERSIONS = (1, 2, 3)  # what this harness reads (1: no version in cell.json, run.json)
 JOBS_CSV, CALLS_CSV = "jobs.csv", "calls.csv"  # per job: the row; external calls per job id
 SAMPLES_CSV, QUEUE_CSV = "samples.csv", "queue.csv"  # CPU/RSS per component; queue depth
 LOCUST_STATS, JOBCOST_JSON = "locust_stats.csv", "jobcost.json"
@@ -96,6 +98,7 @@ class Marks(BaseModel):
 
 class CellRecord(JsonFile):
     FILE: ClassVar[str] = "cell.json"
+    VERSIONS: ClassVar[tuple[int, ...]] = RAW_VERSIONS
     version: int = RAW_VERSION
     cell: Cell
     cell_id: str
@@ -111,7 +114,9 @@ class CellRecord(JsonFile):
 
     @classmethod
     def load(cls, directory: Path) -> "CellRecord":
-        data = json.loads((directory / cls.FILE).read_text())
+        path = directory / cls.FILE
+        data = json.loads(path.read_text())
+        cls.check_version(data, path)
         if "version" not in data:
             data = _from_v1(data, directory)
         return cls.model_validate(data)
@@ -134,6 +139,7 @@ class RunRecord(JsonFile):
     """What a run was: written when it starts, its wall time added when it ends."""
 
     FILE: ClassVar[str] = "run.json"
+    VERSIONS: ClassVar[tuple[int, ...]] = RAW_VERSIONS
     version: int = RAW_VERSION
     run_id: str
     profile: str

@@ -160,6 +160,14 @@ def practical_verdict(ratio: Ratio, margin: float, higher_is: str, lower_is: str
     return f"unsettled (interval crosses ±{margin:.0%})"
 
 
+UNSETTLED = ("unsettled", "no verdict", "not compared")  # practical_verdict's non-decisions
+
+
+def decided(verdict: str) -> bool:
+    """A verdict of practical_verdict that decides: faster, lower, or no practical difference."""
+    return not verdict.startswith(UNSETTLED)
+
+
 def log_se(ratio: Ratio) -> float | None:
     """The standard error of a ratio's log, read back from its t-interval."""
     if ratio.lo is None or ratio.hi is None or ratio.n < 2 or ratio.lo <= 0:

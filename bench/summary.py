@@ -1,6 +1,7 @@
-"""The analysis's output and the report's only input: results/<run-id>/summary.json, a
-versioned `Summary` dumped and loaded by its own class. `python -m bench report` rebuilds it
-from the raw records (bench/raw.py) and renders it again; `compare` reads two.
+"""The analysis's output and the report's input: results/<run-id>/summary.json, a versioned
+`Summary` dumped and loaded by its own class (beside it, when a second session was run,
+bench/replication.py's replication.json). `python -m bench report` rebuilds it from the raw
+records (bench/raw.py) and renders it again; `compare` reads two.
 """
 
 from typing import ClassVar
@@ -10,6 +11,7 @@ from pydantic import BaseModel, Field
 from bench.jsonfile import JsonFile
 
 SUMMARY_VERSION = 3  # 3: latency cells (arrivals, queue-wait and e2e p95/p99, p99 ratios)
+SUMMARY_VERSIONS = (1, 2, 3)  # what this harness reads
 COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
 LATENCY_KEPT = 0.99  # a latency cell must send, and have accepted, this much of what was due
 # A latency cell that finished less of what it accepted (and by more than 3 sqrt(accepted),
@@ -274,6 +276,7 @@ class Calibration(BaseModel):
 
 class Summary(JsonFile):
     FILE: ClassVar[str] = "summary.json"
+    VERSIONS: ClassVar[tuple[int, ...]] = SUMMARY_VERSIONS
     version: int = SUMMARY_VERSION
     run_id: str
     profile: str
@@ -290,36 +293,3 @@ class Summary(JsonFile):
     comparisons: list[Comparison] = Field(default_factory=list)
     calibration: list[Calibration] = Field(default_factory=list)
     distance: list[DistanceEffect] = Field(default_factory=list)
-
-
-class Replicated(BaseModel):
-    """One Taskiq / Celery comparison as two sessions of the same profile read it."""
-
-    scenario: str
-    load: str  # in words: "drain", "latency 50%"
-    mode: str
-    figure: str  # "jobs/s" or "e2e p99"
-    first: Ratio
-    second: Ratio
-    first_verdict: str  # the practical reading at the first run's margin
-    second_verdict: str
-
-
-class Replication(JsonFile):
-    """Does a second session of the profile reproduce the first's verdicts? Written into
-    the first run's directory by `python -m bench publish ... --replicate <second run>`."""
-
-    FILE: ClassVar[str] = "replication.json"
-    version: int = 1
-    first_run: str
-    second_run: str
-    second_started: str
-    margin: float
-    rows: list[Replicated]
-    # Per figure: the between-session SD of the log-ratios beyond what both sessions'
-    # intervals allow (a moment estimate, 0 when they explain it), the comparisons whose two
-    # sessions differ by more than their intervals allow at 95%, and whether that is more
-    # than chance gives: then the first run's verdicts need their intervals widened by it.
-    tau: dict[str, float] = Field(default_factory=dict)
-    outside: dict[str, int] = Field(default_factory=dict)
-    widen: dict[str, bool] = Field(default_factory=dict)

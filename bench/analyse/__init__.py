@@ -1,6 +1,7 @@
 """From a run's raw records to its versioned summary: one analyser per load model, then
 each variant over repetitions and the paired Taskiq / Celery ratios. Reads bench/raw.py's
-records only; writes bench/summary.py's Summary."""
+records only; writes bench/summary.py's Summary (and, given a second session of the profile,
+replicate.py writes bench/replication.py's replication.json)."""
 
 from pathlib import Path
 

@@ -1,4 +1,5 @@
-"""The report: reads only a saved `Summary` and writes report.md and report.html.
+"""The report: reads only a saved `Summary` (with a second session's replication.json beside
+it, if there is one) and writes report.md and report.html.
 
 It leads with the answer (Celery against Taskiq per scenario and fairness mode, with
 intervals and verdicts, and a forest plot), then why (cost per job, the job's own cost
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from rich.console import RenderableType
 
+from bench.replication import Replication
 from bench.report.answer import answer_blocks
 from bench.report.blocks import Block, Chart, Heading, Para, to_markdown
 from bench.report.console import renderables
@@ -25,7 +27,7 @@ from bench.report.index import Run
 from bench.report.producer import producer_blocks
 from bench.report.replication import replication_blocks
 from bench.report.why import why_blocks
-from bench.summary import Replication, Summary
+from bench.summary import Summary
 
 MACHINE = ("platform", "cpus", "memory_gb", "python", "postgres", "rabbitmq")
 SMOKE = (

@@ -1,10 +1,12 @@
-"""Indexes over one saved Summary, in the order the profile ran things."""
+"""Indexes over one saved Summary, in the order the profile ran things; its comparisons as a
+second session's reading has them, where there is one."""
 
-from bench import stats
+from bench.replication import Replication
 from bench.report.format import group_key
+from bench.report.replication import read
 from bench.spec.models import Model, Purpose
 from bench.spec.variants import MODES, order_key
-from bench.summary import CellResult, Comparison, Group, Replication, Summary
+from bench.summary import CellResult, Comparison, Group, Summary
 
 Key = tuple[str, str, float]  # scenario, model, load
 
@@ -12,20 +14,6 @@ Key = tuple[str, str, float]  # scenario, model, load
 def _main(item: CellResult | Group) -> bool:
     """A cell or group of the throughput answer (latency cells have their own section)."""
     return item.purpose == Purpose.main and item.model != Model.latency
-
-
-def widened(c: Comparison, replication: Replication | None) -> Comparison:
-    """A comparison whose ratios are read on intervals widened by the between-session spread
-    a second session of the profile showed (bench/analyse/replicate.py)."""
-    if replication is None or c.rtt_ms is not None:
-        return c
-    tau = {f: t for f, t in replication.tau.items() if replication.widen.get(f)}
-    update = {}
-    if "jobs/s" in tau:
-        update["throughput_ratio"] = stats.widened(c.throughput_ratio, tau["jobs/s"])
-    if "e2e p99" in tau and c.e2e_p99_ratio is not None:
-        update["e2e_p99_ratio"] = stats.widened(c.e2e_p99_ratio, tau["e2e p99"])
-    return c.model_copy(update=update) if update else c
 
 
 class Run:
@@ -36,7 +24,12 @@ class Run:
         self.groups = {
             (g.scenario, g.model, g.load, g.variant): g for g in summary.groups if _main(g)
         }
-        at_once = [widened(c, replication) for c in summary.comparisons if c.rtt_ms is None]
+        # A second session's reading of them (its widened intervals), if there was one
+        at_once = (
+            read(replication).comparisons
+            if replication is not None
+            else [c for c in summary.comparisons if c.rtt_ms is None]
+        )
         self.main_comparisons = [c for c in at_once if c.model != Model.latency]
         self.latency_comparisons = [c for c in at_once if c.model == Model.latency]
         self.comparisons = {(c.scenario, c.model, c.load, c.mode): c for c in self.main_comparisons}

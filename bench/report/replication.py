@@ -1,41 +1,14 @@
 """Does it replicate? A second session of the same profile against this run: how many of this
 run's verdicts it reproduced, the largest change of a ratio, and whether the two sessions
 differ by more than their intervals allow, in which case this page's verdicts are read on
-intervals widened by that between-session spread (bench/report/index.py applies it)."""
+intervals widened by that between-session spread (the analysis's reading,
+bench/analyse/replicate.py; this renders it)."""
 
 import math
 
-from bench import stats
+from bench.replication import Reading, Replication
 from bench.report.blocks import Block, Bullets, Heading, Para, Table
 from bench.report.format import ratio
-from bench.summary import Ratio, Replicated, Replication
-
-UNSETTLED = ("unsettled", "no verdict", "not compared")
-
-
-def decided(verdict: str) -> bool:
-    return not verdict.startswith(UNSETTLED)
-
-
-def _widened(rep: Replication, row: Replicated) -> tuple[Ratio, Ratio]:
-    tau = rep.tau.get(row.figure, 0.0) if rep.widen.get(row.figure) else 0.0
-    return stats.widened(row.first, tau), stats.widened(row.second, tau)
-
-
-def _words(row: Replicated) -> tuple[str, str]:
-    return stats.P99_LOWER if row.figure == "e2e p99" else stats.FASTER
-
-
-def tally(rep: Replication, widen: bool) -> tuple[int, int]:
-    """Verdicts of the first run (decisions, not unsettled) and how many the second gave too."""
-    made = same = 0
-    for row in rep.rows:
-        first, second = _widened(rep, row) if widen else (row.first, row.second)
-        a = stats.practical_verdict(first, rep.margin, *_words(row))
-        b = stats.practical_verdict(second, rep.margin, *_words(row))
-        made += decided(a)
-        same += decided(a) and a == b
-    return made, same
 
 
 def largest_change(rep: Replication) -> str:
@@ -71,10 +44,21 @@ def spread(rep: Replication) -> list[str]:
     return out
 
 
+def read(rep: Replication) -> Reading:
+    """The analysis's reading of the run in the replication's light (always there once the
+    analysis has read the run: `python -m bench report` or `publish`)."""
+    if rep.reading is None:
+        raise ValueError(
+            f"{rep.FILE} of {rep.first_run} has no reading: `python -m bench report` the run"
+        )
+    return rep.reading
+
+
 def replication_blocks(rep: Replication | None) -> list[Block]:
     if rep is None:
         return []
-    made, same = tally(rep, widen=False)
+    reading = read(rep)
+    made, same = reading.verdicts, reading.reproduced
     rows = [
         [r.scenario, r.load, r.mode, r.figure, ratio(r.first), r.first_verdict,
          ratio(r.second), r.second_verdict, "yes" if r.first_verdict == r.second_verdict else "no"]
@@ -88,10 +72,9 @@ def replication_blocks(rep: Replication | None) -> list[Block]:
         *spread(rep),
     ]
     if any(rep.widen.values()):
-        wide_made, wide_same = tally(rep, widen=True)
         bullets.append(
-            f"On the widened intervals this run gives {wide_made} verdicts, of which the second "
-            f"run, widened likewise, reproduced {wide_same}."
+            f"On the widened intervals this run gives {reading.widened_verdicts} verdicts, of "
+            f"which the second run, widened likewise, reproduced {reading.widened_reproduced}."
         )
     headers = ["scenario", "load", "mode", "figure", "this run", "verdict", "second run"]
     headers += ["verdict", "same"]

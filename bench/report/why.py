@@ -101,7 +101,8 @@ def decomposition_blocks(run: Run) -> list[Block]:
         Heading(3, "The job's own cost and the queue path"),
         Para(
             "Each scenario's job run in one process through core.lifecycle, with no queue "
-            f"(python -m bench.run.jobcost), at {' and '.join(map(str, loads))} jobs in flight:"
+            "(python -m bench.run.loads.jobcost), at "
+            f"{' and '.join(map(str, loads))} jobs in flight:"
         ),
         Table(["scenario", "in flight", "jobs", "CPU ms/job", "jobs/s"], costs),
         Para(

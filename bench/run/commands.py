@@ -70,12 +70,12 @@ def jobcost(
 ) -> list[str]:
     levels = [arg for c in concurrency for arg in ("--concurrency", str(int(c)))]
     return [
-        *(PY, "-m", "bench.run.jobcost", scenario, *levels),
+        *(PY, "-m", "bench.run.loads.jobcost", scenario, *levels),
         *("--seconds", str(seconds), "--run-id", run_id, "--out", str(out)),
     ]
 
 
-LOCUSTFILE = "bench/run/locustfile.py"
+LOCUSTFILE = "bench/run/loads/locustfile.py"
 
 
 def locust(

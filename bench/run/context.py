@@ -1,17 +1,17 @@
 """What every cell of a run shares: the settings, the profile, the processes, the jobs
-table, the stub and API, the workers, and the drain backlogs' memory of rates seen."""
+table, the stub and API, the workers, and a sampler for each cell."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.raw import Cell
-from bench.run.jobsdb import JobsDB
-from bench.run.sampler import Sampler
-from bench.run.services import Services
-from bench.run.system import Processes
+from bench.run.probes.jobsdb import JobsDB
+from bench.run.probes.sampler import Sampler
+from bench.run.processes.services import Services
+from bench.run.processes.supervisor import Processes
+from bench.run.processes.workers import Workers
 from bench.run.target import Target
-from bench.run.workers import Workers
 from bench.spec.profiles import Profile
 from core.settings import Settings
 

@@ -7,7 +7,7 @@ import dataclasses
 
 from celery import Celery
 
-from bench.run import amqp
+from bench.run.probes import amqp
 from bench.spec.faults import EXTERNAL as INJECTABLE
 from bench.spec.models import Model
 from bench.spec.profiles import Profile

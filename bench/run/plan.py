@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from bench.raw import Cell
+from bench.spec.faults import FAULT_SCENARIO
 from bench.spec.models import Model, Purpose
 from bench.spec.profiles import Profile
 from bench.spec.scenarios import (
     ENQUEUE_RATES,
     ENQUEUE_SCENARIO,
-    FAULT_SCENARIO,
     NETWORK_SCENARIOS,
     SCENARIOS,
 )
@@ -64,7 +64,7 @@ def plan(profile: Profile) -> list[Cell]:
     p = Plan()
     if profile.jobcost:
         for scenario in profile.scenarios:
-            p.add("in-process", scenario, Model.jobcost, 0.0)  # bench/run/jobcost.py LOADS
+            p.add("in-process", scenario, Model.jobcost, 0.0)  # bench/run/loads/jobcost.py LOADS
     if profile.calibrate:
         pairs = [(v, bare) for v in CALIBRATION_VARIANTS for bare in (True, False)]
         for rep in range(CALIBRATION_REPS):

@@ -13,16 +13,18 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bench.raw import CALLS_CSV, JOBS_CSV, Cell, CellRecord, Marks, RunRecord, write_rows
-from bench.run import amqp, drain, jobcost, load
 from bench.run.context import Context, Phase
-from bench.run.jobsdb import JobsDB
-from bench.run.ledger import environment, fairness_ledger
-from bench.run.netdelay import Distance
+from bench.run.faults import registry
+from bench.run.loads import drain, jobcost, locust_driven
 from bench.run.plan import plan
-from bench.run.services import Services
-from bench.run.system import managed
+from bench.run.probes import amqp
+from bench.run.probes.jobsdb import JobsDB
+from bench.run.probes.ledger import environment, fairness_ledger
+from bench.run.processes.netdelay import Distance
+from bench.run.processes.services import Services
+from bench.run.processes.supervisor import managed
+from bench.run.processes.workers import Workers
 from bench.run.target import Target
-from bench.run.workers import Workers
 from bench.spec.models import Model
 from bench.spec.profiles import Profile
 from bench.spec.variants import API_BY_NAME, BENCH_API
@@ -43,8 +45,8 @@ def child_env(settings: Settings) -> dict[str, str]:
         "WORKER_PREFETCH": str(settings.prefetch),
         "CELERY_TASK_EVENTS": "false",
         "STUB_URL": settings.stub_url,
-        "OUTBOX_GRACE_S": "12",  # recovery finds an api-kill's rows within a cell
         "LOOP_LAG_PROBE_MS": "10",
+        **registry.run_env(),
     }
 
 
@@ -115,7 +117,7 @@ class Session:
             return drain.run(ctx, self.backlogs, cell, run_id, cell_dir, on_phase)
         api = API_BY_NAME[cell.variant].app if cell.model.producer else BENCH_API
         ctx.services.ensure_api(api)
-        return load.run(ctx, cell, run_id, cell_dir, on_phase)
+        return locust_driven.run(ctx, cell, run_id, cell_dir, on_phase)
 
 
 def phase_of(progress: Progress, bar: TaskID, text: str) -> Callable[[str], None]:

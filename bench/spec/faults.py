@@ -1,6 +1,6 @@
-"""The faults, as data: what each breaks, and what it needs to break it. The harness's
-bench/run/faults.py injects them; an external run can inject only those that need no
-process of the deployment."""
+"""The faults, as data: what each breaks, what it needs to break it, and the cell every
+fault runs in. bench/run/faults/ holds one injector per fault named here; an external run
+can inject only those that need no process of the deployment."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -53,3 +53,11 @@ BY_NAME = {f.name: f for f in FAULTS}
 NAMES = tuple(BY_NAME)
 # What an external run can inject: nothing that needs the deployment's processes.
 EXTERNAL = tuple(f.name for f in FAULTS if f.needs is not Needs.processes)
+
+# Every fault cell: this scenario at the profile's fault_rate, its workers holding every
+# transaction FAULT_HOLD_MS (so a fault finds jobs in flight) under FAULT_DEADLINES_S: short
+# enough that job-hang cuts attempts within the cell, long enough that no healthy fault_mix
+# job (200 ms held) comes near them.
+FAULT_SCENARIO = "fault_mix"
+FAULT_HOLD_MS = 200
+FAULT_DEADLINES_S = {"price_order": 3.0, "fetch_rates": 3.0}

@@ -8,7 +8,7 @@ class Model(StrEnum):
     closed = "closed"  # N users, each posts a job and waits for it
     open = "open"  # fixed arrival rates
     # Poisson arrivals at a share of the slower variant's drain rate in this run; the
-    # generator never waits for an answer (bench/run/locustfile.py PoissonUser)
+    # generator never waits for an answer (bench/run/loads/locustfile.py PoissonUser)
     latency = "latency"
     enqueue = "enqueue"  # no workers: one API process's accept rate, 16 users back to back
     enqueue_rate = "enqueue-rate"  # no workers: the API at fixed arrival rates

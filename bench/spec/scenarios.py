@@ -106,11 +106,6 @@ JOBS = ("price_order", "sales_report", "fetch_rates", "render_invoice")
 NETWORK_SCENARIOS = (*PROBES, *JOBS)  # drained at a distance (the network cells)
 ENQUEUE_SCENARIO = "price_order"
 ENQUEUE_RATES = (200.0, 400.0, 800.0)
-FAULT_SCENARIO = "fault_mix"
-FAULT_HOLD_MS = 200
-# The fault cells' deadlines: short enough that the job-hang fault cuts attempts within
-# the cell, long enough that no healthy fault_mix job (200 ms held) comes near them.
-FAULT_DEADLINES_S = {"price_order": 3.0, "fetch_rates": 3.0}
 
 
 def jobs_path(task: str) -> str:

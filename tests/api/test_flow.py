@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bench.run import rabbit
+from bench.run.probes import rabbit
 from core.contract import Backend
 from core.settings import Settings
 from tests.api.conftest import job_count

@@ -9,7 +9,7 @@ import sys
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.run.jobsdb import DATASET_ORDERS
+from bench.run.probes.jobsdb import DATASET_ORDERS
 from tests.helpers.processes import ROOT
 
 SEEN = """

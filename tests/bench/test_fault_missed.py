@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import report
 from bench.analyse import summarise
-from bench.run import faults
+from bench.run.faults.registry import INJECTORS
+from bench.run.faults.strike import FaultContext
 from bench.run.session import execute
-from bench.run.strike import FaultContext
 from bench.run.target import Target
 from bench.spec.profiles import PROFILES
 from core.settings import Settings
@@ -27,7 +27,7 @@ def broken(ctx: FaultContext) -> None:
 def test_a_fault_that_fails_is_listed_and_never_counted(
     tmp_path: Path, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(faults.INJECT, "worker-kill", broken)
+    monkeypatch.setattr(INJECTORS["worker-kill"], "strike", broken)
     profile = dataclasses.replace(
         PROFILES["tiny"], variants=("taskiq",), models=(), faults=("worker-kill",),
         fault_duration_s=4.0,

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bench.run import netdelay
-from bench.run.system import Processes
+from bench.run.processes import netdelay
+from bench.run.processes.supervisor import Processes
 from core.settings import Settings
 
 # The proxy never delivers early: a round trip through it takes at least the RTT asked. What
@@ -38,7 +38,7 @@ def free_port() -> int:
 
 @contextmanager
 def proxy(tmp_path: Path, rtt_ms: float, host: str, port: int) -> Iterator[int]:
-    """The harness's proxy (bench.run.netdelay.start) in front of host:port; its port."""
+    """The harness's proxy (bench.run.processes.netdelay.start) in front of host:port; its port."""
     procs = Processes(tmp_path / f"logs-{rtt_ms}", {})
     listen = free_port()
     netdelay.start(procs, rtt_ms, [netdelay.Route("target", host, port, listen)])

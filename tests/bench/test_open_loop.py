@@ -1,4 +1,4 @@
-"""The latency model's generator (bench/run/locustfile.py PoissonUser), run by real Locust
+"""The latency model's generator (bench/run/loads/locustfile.py PoissonUser), run by real Locust
 against a server that takes 300 ms to answer: it sends every arrival of its seeded Poisson
 schedule on time, without waiting for answers (a closed loop would send a tenth of them),
 the seed's jobs in the schedule's order, and logs what was due, when it was sent and the

@@ -5,8 +5,10 @@ verdicts read on intervals widened by that spread (and said so on the page)."""
 import math
 from pathlib import Path
 
+import pytest
+
 from bench import report, stats
-from bench.analyse.replicate import replicate
+from bench.analyse.replicate import replicate, reread
 from bench.summary import Ratio, Summary
 from tests.bench.test_report import make_summary
 
@@ -89,3 +91,21 @@ def test_a_replicated_run_says_what_it_reproduced(tmp_path: Path) -> None:
     plain = report.render(tmp_path)[0].read_text()
     row = next(x for x in plain.splitlines() if x.startswith("| fetch_rates | drain |"))
     assert "Taskiq faster" in row
+
+
+def test_a_replication_from_an_older_harness_is_read_again_before_the_report(
+    tmp_path: Path,
+) -> None:
+    """replication.json without the analysis's reading (version 1) renders only once the
+    analysis has read it against the run, and then as one written now does."""
+    first = make_summary(latency=True)
+    first.dump(tmp_path)
+    made_now = replicate(first, moved(first, 1.4))
+    made_now.dump(tmp_path)
+    expected = report.render(tmp_path)[0].read_text()
+    older = made_now.model_copy(update={"version": 1, "reading": None})
+    older.dump(tmp_path)
+    with pytest.raises(ValueError, match="has no reading"):
+        report.render(tmp_path)
+    reread(first, tmp_path)
+    assert report.render(tmp_path)[0].read_text() == expected

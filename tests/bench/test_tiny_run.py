@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.raw import CellRecord
-from bench.run.load import RECONNECT_LIMIT_S
+from bench.run.loads.locust_driven import RECONNECT_LIMIT_S
 from bench.summary import Summary
 from tests.helpers.processes import ROOT
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench.run.outages import poison_messages
+from bench.run.faults.broker import poison_messages
 from core.contract import Backend
 from core.settings import Settings
 from core.topology import DeadLetters

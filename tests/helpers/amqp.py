@@ -9,7 +9,7 @@ import anyio
 import psutil
 from aiormq.exceptions import ChannelNotFoundEntity
 
-from bench.run import rabbit
+from bench.run.probes import rabbit
 from core.settings import Settings
 from core.topology import DeadLetters
 

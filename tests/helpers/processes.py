@@ -8,7 +8,7 @@ from typing import IO
 
 import httpx
 
-from bench.run.system import stop_group
+from bench.run.processes.supervisor import stop_group
 from bench.run.wait import TimedOut, until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

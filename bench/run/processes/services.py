@@ -6,9 +6,10 @@ from typing import Any
 
 import httpx
 
-from bench.run import amqp, commands
-from bench.run.jobsdb import JobsDB
-from bench.run.system import Processes, wait_http
+from bench.run import commands
+from bench.run.probes import amqp
+from bench.run.probes.jobsdb import JobsDB
+from bench.run.processes.supervisor import Processes, wait_http
 from bench.run.target import Target
 from bench.spec.variants import BENCH_API
 

@@ -1,33 +1,36 @@
 """`python -m bench run | report | publish | compare | list`: the pipeline's stages in
 order (run writes raw, analyse writes the summary, report renders it), and nothing else."""
 
-import dataclasses
-import socket
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
-import httpx
 import typer
 from rich.table import Table
 
 from bench import report
 from bench.analyse import replicate as replication
 from bench.analyse import summarise
+from bench.cli.checks import (
+    choose,
+    distances,
+    external_profile,
+    fail,
+    faults_here,
+    names,
+    numbers,
+    settings_for,
+    where_api,
+)
 from bench.report.blocks import to_markdown
 from bench.report.compare import compare_blocks
 from bench.report.console import renderables
-from bench.run import netdelay
-from bench.run.external import Refused, adapt
-from bench.run.faults import problem as fault_problem
-from bench.run.jobsdb import JobsDB
 from bench.run.plan import plan
 from bench.run.session import console, execute
 from bench.run.target import Target
 from bench.spec import faults, scenarios, variants
 from bench.spec.models import PROFILE_MODELS, Model
-from bench.spec.profiles import PROFILES, Profile
+from bench.spec.profiles import PROFILES
 from bench.summary import Summary
-from core.settings import Settings
 
 app = typer.Typer(add_completion=False, help="Celery vs Taskiq benchmark harness.")
 Opt = typer.Option
@@ -36,92 +39,6 @@ Opt = typer.Option
 MARGIN_OPT = Opt(
     min=0.0, max=0.5, help="of practical equivalence: a verdict must clear 1 +/- this (0.05)"
 )
-
-
-def fail(message: str) -> NoReturn:
-    """One line on stderr naming the fix, exit 2: no usage box, nothing started."""
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def names(value: str | None, allowed: tuple[str, ...], what: str) -> tuple[str, ...] | None:
-    """A comma list checked against what exists; "none" is the empty list."""
-    if value is None:
-        return None
-    found = () if value == "none" else tuple(v.strip() for v in value.split(",") if v.strip())
-    unknown = sorted(set(found) - set(allowed))
-    if unknown:
-        fail(f"unknown {what}: {', '.join(unknown)} (choose from {', '.join(allowed)})")
-    return found
-
-
-def numbers(
-    value: str | None, kind: type[float] | type[int], what: str
-) -> tuple[float, ...] | None:
-    """A comma list of numbers; None when not given; "none" is the empty list."""
-    if value is None:
-        return None
-    try:
-        return tuple(kind(v) for v in value.split(",") if v.strip() and v != "none")
-    except ValueError as exc:
-        fail(f"{what} must be numbers: {exc}")
-
-
-def distances(value: str | None) -> tuple[float, ...] | None:
-    found = numbers(value, float, "--rtt-ms")
-    for rtt in found or ():
-        try:
-            netdelay.check_rtt(rtt)
-        except netdelay.ProxyError as exc:
-            fail(f"--rtt-ms: {exc}")
-    return found
-
-
-def free_ports(api: int, stub: int, proxy: int | None) -> None:
-    """The ports a local run listens on are free (and the proxy built) before it starts."""
-    ports = [(api, "--api-port"), (stub, "--stub-port")]
-    ports += [(proxy + n, "--proxy-port") for n in range(3)] if proxy is not None else []
-    for port, option in ports:
-        if port_in_use(port):
-            fail(f"port {port} is in use: stop what runs there or pass {option}")
-    if proxy is not None:
-        try:
-            netdelay.binary()  # built now: a missing compiler is said before anything starts
-        except netdelay.ProxyError as exc:
-            fail(str(exc))
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def choose(name: str, **given: object) -> Profile:
-    """The named profile with what the options changed."""
-    base = PROFILES.get(name)
-    if base is None:
-        known = ", ".join(PROFILES)
-        fail(f"unknown profile {name!r} (choose from {known}; BENCH_PROFILE in compose)")
-    changes = {k: v for k, v in given.items() if v is not None}  # () is "none": asked for
-    chosen = dataclasses.replace(base, **changes)  # type: ignore[arg-type]
-    if problem := chosen.problem():
-        fail(problem)
-    return chosen
-
-
-def settings_for(external: bool, stub_port: int, **given: object) -> Settings:
-    overrides = {"celery_task_events": False, **{k: v for k, v in given.items() if v}}
-    if not external:
-        overrides["stub_url"] = f"http://127.0.0.1:{stub_port}"
-    settings = Settings(**overrides)  # type: ignore[arg-type]
-    db = JobsDB(settings.database_url)
-    try:
-        db.check_schema()
-    except RuntimeError as exc:
-        fail(str(exc))
-    finally:
-        db.close()
-    return settings
 
 
 @app.command()
@@ -171,13 +88,7 @@ def run(
         reps=reps, duration_s=duration, warmup_s=warmup, drain_window_s=window,
         jobcost=jobcost, calibrate=calibrate, margin=margin,
     )  # fmt: skip
-    if not external:
-        api_url = f"http://127.0.0.1:{api_port}"
-        free_ports(api_port, stub_port, proxy_port if chosen.rtts else None)
-    elif chosen.rtts:
-        fail("--external cannot put a delay between a deployment's workers and its services")
-    elif api_url is None:
-        fail("--external needs --api-url (and usually --database-url)")
+    api_url = where_api(external, api_url, api_port, stub_port, proxy_port, chosen)
     settings = settings_for(
         external, stub_port, worker_processes=processes, worker_slots=slots,
         worker_prefetch=prefetch, database_url=database_url,
@@ -189,50 +100,12 @@ def run(
     finish(execute(chosen, target, results, not_run))
 
 
-def faults_here(prof: Profile, settings: Settings, asked: bool) -> tuple[Profile, dict[str, str]]:
-    """The faults whose tools this machine has; one asked for by name without them is
-    refused, a profile's own left out (the report lists them, with why)."""
-    not_run = {f: why for f in prof.faults if (why := fault_problem(f, settings))}
-    if not_run and asked:
-        fault, why = next(iter(not_run.items()))
-        fail(f"--faults {fault} {why}")
-    for fault, why in not_run.items():
-        console.print(f"[yellow]fault {fault} not run: it {why}[/]")
-    kept = tuple(f for f in prof.faults if f not in not_run)
-    return dataclasses.replace(prof, faults=kept), not_run
-
-
-def external_profile(
-    prof: Profile, settings: Settings, api_url: str, asked_variants: str | None,
-    asked_faults: str | None,
-) -> Profile:  # fmt: skip
-    """What an external run can measure of the profile; refused, with why, if nothing."""
-    try:
-        httpx.get(f"{api_url}/health", timeout=10).raise_for_status()
-    except httpx.HTTPError as exc:
-        fail(f"the API at {api_url} is not healthy ({exc}): start the deployment first")
-    try:
-        adapted = adapt(prof, settings, asked_variants is not None, asked_faults is not None)
-    except Refused as exc:
-        fail(f"--external: {exc}")
-    dropped = [str(m) for m in prof.models if m not in adapted.models]
-    dropped += [f"fault {f}" for f in prof.faults if f not in adapted.faults]
-    if prof.calibrate or prof.jobcost:
-        dropped.append("calibration and job-cost cells")
-    if dropped:
-        console.print(
-            f"[yellow]--external: without {', '.join(dropped)} (they need workers or processes "
-            "this run does not own)[/]"
-        )
-    console.print(f"--external: variants {', '.join(adapted.variants)} (the workers up)")
-    return adapted
-
-
 def finish(run_dir: Path, margin: float | None = None) -> None:
     """Analyse the run's raw records, render its report, print the answer."""
     summary = summarise(run_dir, margin)
+    replicated = replication.reread(summary, run_dir)
     md, html = report.render(run_dir)
-    for part in report.console_view(summary, report.replication_of(run_dir)):
+    for part in report.console_view(summary, replicated):
         console.print(part)
     console.print(f"wall time {summary.wall_s:.0f}s; report: [bold]{html}[/] and {md}")
 
@@ -266,6 +139,8 @@ def publish_cmd(
         fail(f"--replicate needs a run of the same profile ({first.profile}, not {other})")
     if second:
         replication.replicate(first, second[0]).dump(results_dir)
+    else:  # one made before: read against the summary as it is now
+        replication.reread(first, results_dir)
     md, html = report.publish(results_dir, out_dir, command)
     console.print(f"published {md} and {html}")
 

@@ -7,8 +7,8 @@ from importlib.metadata import version
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.run import rabbit
-from bench.run.jobsdb import DATASET_ORDERS
+from bench.run.probes import rabbit
+from bench.run.probes.jobsdb import DATASET_ORDERS
 from bench.spec.profiles import Profile
 from core.settings import Settings
 

@@ -1,7 +1,7 @@
 """What a job costs without any queue: its rows are run through core.lifecycle in
 this process, `concurrency` at a time, and the process's CPU time is divided by the
 jobs done, at each level of jobs in flight given:
-`python -m bench.run.jobcost price_order --concurrency 1 --concurrency 16 --seconds 3`.
+`python -m bench.run.loads.jobcost price_order --concurrency 1 --concurrency 16 --seconds 3`.
 
 The harness runs it as a cell of its own (standard and full profiles, `run_cell`), so a
 drain's worker CPU per job can be split into the job's own cost and the queue path's.
@@ -21,8 +21,8 @@ from sqlalchemy import delete, insert
 
 from bench.raw import JOBCOST_JSON, Cell, Marks
 from bench.run import commands
-from bench.run.jobsdb import JobsDB
-from bench.run.system import Processes
+from bench.run.probes.jobsdb import JobsDB
+from bench.run.processes.supervisor import Processes
 from bench.spec.scenarios import SCENARIOS
 from bench_service.jobs import bench_jobs
 from core.contract import JobStatus

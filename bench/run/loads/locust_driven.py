@@ -8,11 +8,13 @@ import time
 from pathlib import Path
 
 from bench.raw import LOCUST_STATS, POSTS_PREFIX, Cell, Marks
-from bench.run import amqp, commands, faults
+from bench.run import commands
 from bench.run.context import Context, Phase
-from bench.run.system import Processes
+from bench.run.faults import registry
+from bench.run.faults.injector import Injector
+from bench.run.probes import amqp
+from bench.run.processes.supervisor import Processes
 from bench.run.wait import within
-from bench.spec.faults import BY_NAME as FAULTS
 from bench.spec.models import Model
 from core.topology import DeadLetters
 
@@ -22,7 +24,6 @@ DRAIN_LIMIT_S = 180.0
 # After a fault cell drained: how long its workers get to consume again (Celery retries a
 # lost broker with a growing backoff, 2 + 4 + 6 + 8 s before the fifth attempt)
 RECONNECT_LIMIT_S = 30.0
-API_KILL_PUBLISH_DELAY_MS = 300
 # From Locust's start to its first arrival (import and spawn); a later start is in the warm-up.
 LOCUST_UP_S = 1.2
 
@@ -81,11 +82,10 @@ def queue_state(ctx: Context, cell: Cell, marks: Marks) -> None:
 
 
 def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) -> Marks:
-    profile = ctx.profile
-    delay = None
-    if cell.fault == "api-kill":  # widen commit -> publish, so the kill finds rows there
-        delay = API_KILL_PUBLISH_DELAY_MS
-        ctx.services.restart_api({"TEST_PUBLISH_DELAY_MS": str(delay)})
+    fault = registry.of(cell)
+    api_env = fault.api_env() if fault is not None else {}
+    if api_env:  # the API as the fault needs it, for this cell only
+        ctx.services.restart_api(api_env)
     try:
         if cell.model.producer:
             ctx.workers.stop()  # the API's rate alone: nothing consumes
@@ -95,45 +95,52 @@ def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) 
             ctx.workers.wait_consuming(cell)
         ctx.services.loop_lag(reset=True)
         with ctx.sampler(cell, cell_dir) as sampler:
-            marks = Marks(t_load_start=ctx.db.now(), api_publish_delay_ms=delay)
-            on_phase(f"load ({cell.fault or cell.model})")
-            marks.t_measure_start = marks.t_load_start + profile.warmup_s
-            striker = faults.strike_later(ctx, cell, marks) if cell.fault else None
-            measured = (
-                FAULTS[cell.fault].load_s(profile.fault_duration_s)
-                if cell.fault
-                else profile.duration_s
+            marks = Marks(
+                t_load_start=ctx.db.now(),
+                api_publish_delay_ms=fault.publish_delay_ms if fault is not None else None,
             )
-            run_s, schedule = profile.warmup_s + measured, None
-            if cell.model is Model.latency:
-                start = time.time() + LOCUST_UP_S
-                end = start + profile.warmup_s + measured
-                marks.schedule_seed, marks.t_schedule_start = schedule_seed(cell), start
-                marks.t_measure_start, marks.t_measure_end = start + profile.warmup_s, end
-                run_s = end + 1 - time.time()  # the last arrivals' answers, then stop
-                schedule = {"BENCH_SEED": marks.schedule_seed, "BENCH_START": str(start),
-                            "BENCH_END": str(end)}  # fmt: skip
-            run_locust(
-                ctx.procs, cell, run_id, cell_dir, ctx.target.api_url,
-                run_s, ctx.target.locust_workers, schedule,
-            )  # fmt: skip
-            if striker is not None:
-                striker.join(120)
-            if cell.model is not Model.latency:
-                marks.t_measure_end = ctx.db.now()
-            marks.loop_lag = ctx.services.loop_lag(reset=True)
+            on_phase(f"load ({cell.fault or cell.model})")
+            measure(ctx, cell, fault, run_id, cell_dir, marks)
             if not cell.model.producer:
                 on_phase("drain")
                 within(lambda: ctx.db.unfinished(run_id) == 0, DRAIN_LIMIT_S, 0.25)
             marks.t_end = ctx.db.now()
-            if cell.fault:
+            if fault is not None:
                 marks.consumers_waited_s = ctx.workers.back_within(cell, RECONNECT_LIMIT_S)
                 marks.consumers_limit_s = RECONNECT_LIMIT_S
                 queue_state(ctx, cell, marks)
         marks.not_measured = sampler.not_measured()
         return marks
     finally:
-        if cell.fault:
+        if fault is not None:
             ctx.workers.stop()  # a fault cell's workers hold every transaction
-        if cell.fault == "api-kill":
+        if api_env:
             ctx.services.restart_api()
+
+
+def measure(
+    ctx: Context, cell: Cell, fault: Injector | None, run_id: str, cell_dir: Path, marks: Marks
+) -> None:
+    """Locust's warm-up and measured load, the fault struck in it; the window in `marks`."""
+    profile = ctx.profile
+    marks.t_measure_start = marks.t_load_start + profile.warmup_s
+    striker = fault.strike_later(ctx, cell, marks) if fault is not None else None
+    measured = fault.load_s(profile) if fault is not None else profile.duration_s
+    run_s, schedule = profile.warmup_s + measured, None
+    if cell.model is Model.latency:
+        start = time.time() + LOCUST_UP_S
+        end = start + profile.warmup_s + measured
+        marks.schedule_seed, marks.t_schedule_start = schedule_seed(cell), start
+        marks.t_measure_start, marks.t_measure_end = start + profile.warmup_s, end
+        run_s = end + 1 - time.time()  # the last arrivals' answers, then stop
+        schedule = {"BENCH_SEED": marks.schedule_seed, "BENCH_START": str(start),
+                    "BENCH_END": str(end)}  # fmt: skip
+    run_locust(
+        ctx.procs, cell, run_id, cell_dir, ctx.target.api_url,
+        run_s, ctx.target.locust_workers, schedule,
+    )  # fmt: skip
+    if striker is not None:
+        striker.join(120)
+    if cell.model is not Model.latency:
+        marks.t_measure_end = ctx.db.now()
+    marks.loop_lag = ctx.services.loop_lag(reset=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 
 from bench.raw import Cell, Marks
-from bench.run import amqp
 from bench.run.context import Context, Phase
-from bench.run.sampler import Sampler
+from bench.run.probes import amqp
+from bench.run.probes.sampler import Sampler
 from bench.run.wait import until, within
 from bench.spec.models import Purpose
 from bench.spec.profiles import Profile

@@ -1,21 +1,22 @@
 """The workers of one variant: started for a cell, kept warm for the variant's next cell,
 restarted as a supervisor would after a fault, stopped when another variant's turn comes."""
 
-import json
 import time
 
 from bench.raw import Cell
-from bench.run import amqp, commands
-from bench.run.netdelay import Distance
-from bench.run.system import Processes
+from bench.run import commands
+from bench.run.faults import registry
+from bench.run.probes import amqp
+from bench.run.processes.netdelay import Distance
+from bench.run.processes.supervisor import Processes
 from bench.run.target import Target
 from bench.run.wait import until, within
-from bench.spec.scenarios import FAULT_DEADLINES_S, FAULT_HOLD_MS
 from bench.spec.variants import BY_NAME
 
 # Settled workers (every job finished) stop in about a second; a Celery prefork warm
 # shutdown has hung past 30 s in about one stop in 30 here, undiagnosed.
 WARM_SHUTDOWN_S = 10.0
+NO_HOLD = {"TEST_HOLD_MS": "0"}  # said, so no hold reaches them from the harness's environment
 
 
 class Workers:
@@ -35,14 +36,13 @@ class Workers:
             return  # the same workers, still warm from the cell before
         self.stop()
         self.running_for = profile
-        env = {"TEST_HOLD_MS": str(FAULT_HOLD_MS if cell.fault else 0)}
+        fault = registry.of(cell)
+        env = fault.worker_env() if fault is not None else dict(NO_HOLD)
         if self.distance is not None:  # through the proxy at the cell's RTT, or not at all
             if cell.rtt_ms is None:
                 self.distance.stop()
             else:
                 env |= self.distance.at(cell.rtt_ms)
-        if cell.fault:
-            env["JOB_DEADLINES_S"] = json.dumps(FAULT_DEADLINES_S)
         env["WORKER_PREFETCH"] = str(prefetch)
         s = self.settings.model_copy(update={"worker_prefetch": prefetch})
         multiplier = s.celery_prefetch_multiplier(s.worker_slots)  # threads profiles

@@ -1,4 +1,4 @@
-"""RabbitMQ administration for the faults and the tests: `rabbitmqctl` when the broker
+"""RabbitMQ administration for the faults, the ledger and the tests: `rabbitmqctl` when the broker
 runs on this host, its management HTTP API (RABBITMQ_MANAGEMENT_URL) when it does not
 (compose, another host). Either way the same operation, so a fault means the same thing."""
 

@@ -20,10 +20,10 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench.run.system import Processes
+from bench.run.processes.supervisor import Processes
 from core.settings import Settings
 
-SOURCE = Path(__file__).resolve().parents[2] / "netdelay" / "netdelay.c"
+SOURCE = Path(__file__).resolve().parents[3] / "netdelay" / "netdelay.c"
 MAX_RTT_MS = 50.0  # beyond any datacentre: a bigger ask is a typo
 PROBES = 60  # round trips per probe (the median), after a warm-up of 10
 
