@@ -9,12 +9,13 @@ from yarl import URL
 
 from api.publishers import Outgoing
 from api.publishers.by_backend import make_publishers
-from api.publishers.celery import CeleryPublisher
+from api.publishers.celery import CeleryPublisher, message_app
 from bench_service.api_variants.send_task import SendTaskPublisher
 from core.contract import Backend
 from core.settings import Settings
 from tests.helpers import amqp
 from tests.helpers.proxy import proxied
+from workers_celery.app import make_worker_app
 
 pytestmark = pytest.mark.usefixtures("empty_queues")
 PROXY_PORT = 25673  # a stalled link to RabbitMQ
@@ -24,7 +25,7 @@ async def test_celery_message_is_the_one_send_task_sends(settings: Settings) -> 
     queue = settings.queue_for(Backend.celery)
     job = Outgoing(uuid4(), "price_order")
     ours, celerys = CeleryPublisher(settings), SendTaskPublisher(settings, in_thread=False)
-    celerys.app = ours.app  # reply_to is an id of the app and thread
+    ours.app = celerys.app  # reply_to is an id of the app and thread (the next test: the rest)
     try:
         assert await ours.publish([job]) == {}
         sent_by_us = await amqp.take_whole(settings, queue)
@@ -42,6 +43,19 @@ async def test_celery_message_is_the_one_send_task_sends(settings: Settings) -> 
         None,
     )
     assert sent_by_us == sent_by_celery
+
+
+def test_the_apis_message_app_builds_the_workers_message() -> None:
+    """The API builds Celery's message with a bare app (api/publishers/celery.py): what it
+    builds equals what the workers' fully configured app builds, reply_to aside."""
+    job_id = str(uuid4())
+    built = [
+        app.amqp.create_task_message(
+            job_id, "price_order", (), {"job_id": job_id}, reply_to="r", ignore_result=None
+        )
+        for app in (message_app(), make_worker_app("test"))
+    ]
+    assert built[0] == built[1]
 
 
 async def test_a_message_with_no_queue_is_not_confirmed_as_sent(settings: Settings) -> None:
