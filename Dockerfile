@@ -50,7 +50,6 @@ COPY core /app/core
 COPY api /app/api
 COPY workers_celery /app/workers_celery
 COPY workers_taskiq /app/workers_taskiq
-COPY bench_service /app/bench_service
 COPY stub /app/stub
 COPY scripts /app/scripts
 
@@ -63,6 +62,7 @@ CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
 FROM runtime AS bench
 COPY --from=bench-deps /app/.venv /app/.venv
 COPY --from=sources /app /app
+COPY bench_service bench_service
 COPY bench bench
 COPY --from=netdelay-build /netdelay /usr/local/bin/netdelay
 ENV NETDELAY_BIN=/usr/local/bin/netdelay

@@ -1,8 +1,9 @@
-"""Annotated dependencies: one session per request, and the process's services
-(api/services.py: the enqueuer, waiters, publishers, settings).
+"""Annotated dependencies: one session per request, and the parts of the process's
+services (api/services.py) a route needs: the enqueuer, waiters, publishers, settings.
 
 All async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per
-request for nothing."""
+request for nothing. Each reads the services itself (no shared sub-dependency): one
+resolution per parameter on the enqueue path."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -19,37 +20,34 @@ from core.contract import Backend
 from core.settings import Settings
 
 
-async def app_services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
 
-ServicesDep = Annotated[Services, Depends(app_services)]
-
-
-async def new_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
-    async with services.sessionmaker() as session:
+async def new_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with services_of(request).sessionmaker() as session:
         yield session
 
 
-async def app_publishers(services: ServicesDep) -> dict[Backend, Publisher]:
-    return services.publishers
+async def app_publishers(request: Request) -> dict[Backend, Publisher]:
+    return services_of(request).publishers
 
 
-async def app_enqueuer(services: ServicesDep) -> Enqueuer:
-    return services.enqueuer
+async def app_enqueuer(request: Request) -> Enqueuer:
+    return services_of(request).enqueuer
 
 
-async def app_waiters(services: ServicesDep) -> JobWaiters:
-    return services.waiters
+async def app_waiters(request: Request) -> JobWaiters:
+    return services_of(request).waiters
 
 
-async def app_settings(services: ServicesDep) -> Settings:
-    return services.settings
+async def app_settings(request: Request) -> Settings:
+    return services_of(request).settings
 
 
-async def app_loop_lag(services: ServicesDep) -> LoopLag | None:
-    return services.loop_lag
+async def app_loop_lag(request: Request) -> LoopLag | None:
+    return services_of(request).loop_lag
 
 
 SessionDep = Annotated[AsyncSession, Depends(new_session)]

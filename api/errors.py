@@ -1,6 +1,6 @@
-"""Every error the API answers, mapped to HTTP in one place: the enqueuer's domain errors,
-a request that fails validation, and a database that is down or busy. Nothing else here
-speaks HTTP about them."""
+"""The errors raised below the routes, mapped to HTTP in one place: the enqueuer's domain
+errors, a request that fails validation, and a database that is down or busy. (A route's own
+404 and the middlewares' 401/413/503 are answered where they arise.)"""
 
 import logging
 import math
@@ -26,6 +26,7 @@ BLOCKED_RETRY_AFTER_S = 5  # while RabbitMQ blocks publishers, clients come back
 ECHO_DEPTH = 32  # deeper parts of a rejected input are not echoed back
 # The status and headers of each enqueue error.
 ENQUEUE: dict[type[EnqueueError], tuple[int, dict[str, str]]] = {
+    EnqueueError: (status.HTTP_503_SERVICE_UNAVAILABLE, {}),
     BackendNotServed: (status.HTTP_422_UNPROCESSABLE_CONTENT, {}),
     BrokerBlocked: (
         status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -64,7 +65,7 @@ def printable(value: Any, depth: int = 0) -> Any:
 
 async def not_enqueued(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, EnqueueError)
-    code, headers = ENQUEUE[type(exc)]
+    code, headers = next(ENQUEUE[c] for c in type(exc).__mro__ if c in ENQUEUE)
     return JSONResponse({"detail": exc.detail}, status_code=code, headers=headers)
 
 

@@ -125,6 +125,7 @@ class Recovery:
                     select(Job.id, Job.backend, Job.task)
                     .where(
                         Job.status == JobStatus.publishing,
+                        Job.backend.in_([b.value for b in self.publishers]),
                         Job.enqueued_at < func.clock_timestamp() - grace,
                     )
                     .order_by(Job.enqueued_at)

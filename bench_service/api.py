@@ -56,7 +56,9 @@ async def enqueue_probes(batch: ProbeBatchIn, enqueuer: EnqueuerDep) -> BatchAcc
 
 
 class PausingPublisher:
-    """A publisher that waits `pause_s` before each publish (the rows are committed)."""
+    """A publisher that waits `pause_s` before each publish (the rows are committed): once
+    per backend in a batch, and in the recovery's republish too (the api-kill cell's
+    restarted API runs without the pause)."""
 
     def __init__(self, inner: Publisher, pause_s: float) -> None:
         self.inner, self.pause_s = inner, pause_s

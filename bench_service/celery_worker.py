@@ -7,22 +7,13 @@ from typing import Any
 
 from celery.signals import worker_ready
 
-from bench_service.jobs import bench_jobs
-from bench_service.settings import get_bench_settings
-from core.lifecycle import Outcome
+from bench_service.celery_variants import register_tasks
 from workers_celery.app import make_worker_app
 from workers_celery.bridge import run_job
 
 app = make_worker_app("bench", __name__)
-REGISTRY = bench_jobs(get_bench_settings().test_hold_ms)
+register_tasks(app, run_job)
 TICK_S = 1.0
-
-for _name in REGISTRY:
-
-    def _task(job_id: str, name: str = _name) -> Outcome:
-        return run_job(name, job_id, REGISTRY)
-
-    app.task(name=_name)(_task)
 
 
 @worker_ready.connect

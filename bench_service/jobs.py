@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from bench_service.settings import get_bench_settings
 from core.jobs import JOBS, JobSpec
 from core.jobs.context import JobContext
 
@@ -52,6 +53,11 @@ def held(spec: JobSpec, ms: int) -> JobSpec:
         return result
 
     return JobSpec(spec.payload, run)
+
+
+def hooked_jobs() -> dict[str, JobSpec]:
+    """The benchmark's registry as the settings ask (TEST_HOLD_MS)."""
+    return bench_jobs(get_bench_settings().test_hold_ms)
 
 
 def bench_jobs(hold_ms: int = 0) -> dict[str, JobSpec]:

@@ -1,5 +1,6 @@
 """The benchmark's settings: the service's, plus the fault hooks the harness turns on (each
-0 or unset unless a cell needs it). A subclass the service never imports."""
+0 unless a cell needs it). A subclass the service never imports. (The stub's failure mode,
+TEST_STUB_STATUS, is the stub's own setting: stub/app.py.)"""
 
 from functools import lru_cache
 
@@ -15,8 +16,6 @@ class BenchSettings(Settings):
     # API: pause between a batch's commit and its publish, so killing the API leaves rows
     # `publishing` for the recovery to find.
     test_publish_delay_ms: int = Field(0, ge=0, le=10_000)
-    # The rates stub: answer every call with this status.
-    test_stub_status: int | None = Field(None, ge=500, le=599)
 
 
 @lru_cache

@@ -4,13 +4,12 @@ jobs and the two probes, with the same dependencies as workers_taskiq/tasks.py, 
 the benchmark's registry (bench_service/jobs.py, where the TEST_HOLD_MS hook wraps them).
 Not for copying."""
 
-from bench_service.jobs import bench_jobs
-from bench_service.settings import get_bench_settings
+from bench_service.jobs import hooked_jobs
 from core.lifecycle import Outcome, execute
 from workers_taskiq.broker import broker
 from workers_taskiq.deps import HttpDep, SessionDep, SettingsDep
 
-REGISTRY = bench_jobs(get_bench_settings().test_hold_ms)
+REGISTRY = hooked_jobs()
 
 for _name in REGISTRY:
 

@@ -1,5 +1,5 @@
-"""The broker topology both backends share, as plain names and arguments, and its
-declaration with aio-pika (what the API and both workers use to talk to RabbitMQ).
+"""The broker topology both backends share, as plain names and arguments, and the
+declaration of its dead letters with aio-pika (the API and both workers call it).
 
 No queue library of either backend is imported here: the Celery app lives in
 workers_celery/app.py, Taskiq's broker in workers_taskiq/broker.py.
@@ -69,7 +69,7 @@ async def declare_dead_letters(settings: Settings, *queues: str) -> None:
                 declared = await channel.declare_queue(
                     name, durable=True, arguments=dict(QUORUM), timeout=timeout
                 )
-                await declared.bind(exchange, timeout=timeout)
+                await declared.bind(exchange, routing_key="", timeout=timeout)
 
 
 def job_id_of(headers: dict[str, Any]) -> UUID | None:

@@ -12,9 +12,19 @@ from collections import Counter
 from typing import Annotated
 
 from fastapi import FastAPI, Header, HTTPException, Query
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bench_service.settings import get_bench_settings
 
+class StubSettings(BaseSettings):
+    """The stub's own settings (it stands in for another company's service)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # Answer every call with this status (the tests' and the benchmark's failing stub).
+    test_stub_status: int | None = Field(None, ge=500, le=599)
+
+
+SETTINGS = StubSettings()
 app = FastAPI(title="rates stub")
 
 MAX_LATENCY_MS = 30_000
@@ -49,7 +59,7 @@ async def rates(
 ) -> dict[str, object]:
     record(idempotency_key)
     await asyncio.sleep(latency_ms / 1000)
-    status = get_bench_settings().test_stub_status
+    status = SETTINGS.test_stub_status
     if status is not None:
         raise HTTPException(status_code=status, detail="simulated failure (TEST_STUB_STATUS)")
     return {"base": base, "rates": {s: rate(base, s) for s in symbols.split(",")}}

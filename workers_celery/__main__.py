@@ -34,8 +34,8 @@ def main(argv: Sequence[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m workers_celery", add_help=False, allow_abbrev=False
     )
-    parser.add_argument("--pool", default="prefork", choices=["prefork", "threads"])
-    parser.add_argument("-A", "--app", default=APP, help="the Celery app (the benchmark's own)")
+    parser.add_argument("-P", "--pool", default="prefork", choices=["prefork", "threads"])
+    parser.add_argument("-A", "--app", default=APP, help="another Celery app with these settings")
     known, extra = parser.parse_known_args(argv)
     cmd = command(get_settings(), known.pool, known.app, extra)
     print("exec:", shlex.join(cmd[1:]), file=sys.stderr, flush=True)

@@ -10,23 +10,21 @@ Every task gets a fresh session.
 """
 
 import asyncio
-import logging
 import threading
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from celery.exceptions import Reject
 from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.jobs import JOBS, JobSpec
-from core.lifecycle import DatabaseUnavailable, Outcome, execute
+from core.lifecycle import Outcome, execute
 from core.settings import get_settings
+from workers_celery.handback import hand_back_if_database_down
 
-log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 
@@ -106,18 +104,6 @@ async def execute_job(
     """One delivery of a job, in a session of its own."""
     async with resources.sessionmaker() as session:
         return await execute(session, resources.http, get_settings(), task, job_id, registry)
-
-
-def hand_back_if_database_down(job_id: str, run: Callable[[], Outcome]) -> Outcome:
-    """If the outcome could not be recorded, return the message to the queue instead
-    of acking it. RabbitMQ counts the returns and dead-letters the message past
-    DELIVERY_LIMIT (quorum x-delivery-limit), so a database that never comes back
-    cannot make it loop forever."""
-    try:
-        return run()
-    except DatabaseUnavailable as exc:
-        log.warning("job %s: database unavailable; handing the message back", job_id)
-        raise Reject(f"database unavailable: {exc}", requeue=True) from exc
 
 
 def run_job(task: str, job_id: str, registry: Mapping[str, JobSpec] = JOBS) -> Outcome:

@@ -33,7 +33,7 @@ def main(argv: Sequence[str]) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m workers_taskiq", add_help=False, allow_abbrev=False
     )
-    parser.add_argument("--tasks", default=TASKS, help="the task module (the benchmark's own)")
+    parser.add_argument("--tasks", default=TASKS, help="another task module on this broker")
     known, extra = parser.parse_known_args(argv)
     cmd = command(get_settings(), known.tasks, extra)
     print("exec:", shlex.join(cmd[1:]), file=sys.stderr, flush=True)

@@ -8,11 +8,10 @@ from collections.abc import Callable, Mapping
 
 from celery import Celery
 
-from bench_service.jobs import bench_jobs
-from bench_service.settings import get_bench_settings
+from bench_service.jobs import hooked_jobs
 from core.jobs import JobSpec
 from core.lifecycle import Outcome
-from workers_celery.bridge import hand_back_if_database_down
+from workers_celery.handback import hand_back_if_database_down
 
 Registry = Mapping[str, JobSpec]
 Run = Callable[[str, str, Registry], Outcome]
@@ -20,8 +19,9 @@ Run = Callable[[str, str, Registry], Outcome]
 
 def register_tasks(app: Celery, run: Run) -> None:
     """The four tasks and the benchmark's two probes (with its fault hooks: these apps
-    exist only to be measured), each `run(task, job_id, registry)`, on a variant's app."""
-    registry = bench_jobs(get_bench_settings().test_hold_ms)
+    exist only to be measured), each `run(task, job_id, registry)`, on a benchmark app
+    (a variant's, or bench_service/celery_worker.py's)."""
+    registry = hooked_jobs()
     for name in registry:
 
         def task(job_id: str, name: str = name) -> Outcome:
