@@ -82,6 +82,13 @@ class DatabaseRefused(EnqueueError):
         self.detail = f"database unavailable; nothing was accepted ({type(exc).__name__})"
 
 
+class Stopping(EnqueueError):
+    """The API stopped while the batch was in flight: its rows may say publishing (the
+    recovery publishes them) or failed."""
+
+    detail = "the API is stopping; the jobs may not be queued, retry"
+
+
 class NotQueued(EnqueueError):
     """Some jobs' messages did not go out: their rows say failed."""
 
@@ -167,9 +174,12 @@ class Enqueuer:
         """Every request of the batch answers, whatever failed: none is left waiting."""
         try:
             failed = await self._write_and_publish(batch)
-        except Exception as exc:
+        except BaseException as exc:  # a cancel too: no request may wait for ever
+            answer = exc if isinstance(exc, Exception) else Stopping()
             for request in batch:
-                request.done.set_exception(exc)
+                request.done.set_exception(answer)
+            if answer is not exc:
+                raise
             return
         for request in batch:
             request.done.set_result({i: failed[i] for i in request.ids if i in failed})

@@ -155,7 +155,7 @@ class Recovery:
             self._declared = True
         if self._amqp is None:
             self._amqp = await aio_pika.connect_robust(
-                self.settings.amqp_url, timeout=self.settings.publish_timeout_s
+                self.settings.amqp_connect_url, timeout=self.settings.publish_timeout_s
             )
         failed = 0
         async with self._amqp.channel() as channel:

@@ -3,6 +3,7 @@
 import ipaddress
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -20,6 +21,12 @@ DEFAULT_DEADLINES_S: dict[str, float] = {
 }
 
 
+# A connection that goes silent must be noticed within this many seconds. aiormq gives up
+# after (heartbeat + 1) x 3 s without a frame, py-amqp after 2 heartbeats (checked every half).
+SILENT_NOTICE_BOUND_S = 30.0
+MAX_HEARTBEAT_S = int(SILENT_NOTICE_BOUND_S // 3) - 1
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
@@ -28,10 +35,21 @@ class Settings(BaseSettings):
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/queuebench"
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     stub_url: str = "http://127.0.0.1:8090"
+    # AMQP heartbeat, one value for every connection (API, both workers, harness): a
+    # connection that goes silent (a dead host, NAT entry or balancer flow: no FIN, no RST)
+    # is noticed after missed heartbeats, within SILENT_NOTICE_BOUND_S, and reconnected.
+    amqp_heartbeat_s: int = 5
+    # Celery only: the cluster's nodes, comma-separated, for kombu's own failover (it takes
+    # a list; aio-pika takes one URL, so the API and Taskiq reach a cluster through a
+    # balancer at AMQP_URL). Unset: Celery uses AMQP_URL too.
+    amqp_failover_urls: Annotated[tuple[str, ...], NoDecode] = ()
     # RabbitMQ's management API (http://user:password@host:15672), for administering a
     # broker on another host or container (the harness's broker faults, the tests);
     # unset, they use rabbitmqctl on this host.
     rabbitmq_management_url: str | None = None
+    # How to run rabbitmqctl against a broker on this host (restarts and memory alarms need
+    # it): `docker exec <container> rabbitmqctl` for a broker container.
+    rabbitmqctl: str = "rabbitmqctl"
 
     # The backends this deployment runs (BACKENDS=taskiq, or celery,taskiq): the API publishes
     # to these only, and imports only their libraries.
@@ -110,6 +128,31 @@ class Settings(BaseSettings):
             raise ValueError("name at least one backend: celery, taskiq or celery,taskiq")
         return value
 
+    @field_validator("amqp_heartbeat_s")
+    @classmethod
+    def heartbeat_within_bound(cls, value: int) -> int:
+        if not 1 <= value <= MAX_HEARTBEAT_S:
+            raise ValueError(
+                f"{value} s is not a heartbeat a silent connection is noticed by within "
+                f"{SILENT_NOTICE_BOUND_S:g} s: give 1 to {MAX_HEARTBEAT_S} (0 turns heartbeats "
+                "off and leaves a dead connection unnoticed for minutes)"
+            )
+        return value
+
+    @field_validator("amqp_failover_urls", mode="before")
+    @classmethod
+    def url_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        for url in value:
+            parts = urlsplit(url)
+            if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+                raise ValueError(
+                    f"{url!r} is not an AMQP URL: give each node as amqp://user:password@host:5672/,"
+                    " comma-separated"
+                )
+        return value
+
     @model_validator(mode="after")
     def bounds_agree(self) -> "Settings":
         # A live API process may still be publishing a row for up to 2 x publish_timeout_s.
@@ -136,6 +179,19 @@ class Settings(BaseSettings):
                 "in .env, or bind it to 127.0.0.1"
             )
         return self
+
+    @property
+    def amqp_connect_url(self) -> str:
+        """AMQP_URL with the heartbeat in its query, as aio-pika (aiormq) reads it."""
+        parts = urlsplit(self.amqp_url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "heartbeat"]
+        query.append(("heartbeat", str(self.amqp_heartbeat_s)))
+        return parts._replace(query=urlencode(query)).geturl()
+
+    @property
+    def celery_broker_urls(self) -> list[str]:
+        """Celery's broker: the failover list when given (kombu tries each in turn)."""
+        return list(self.amqp_failover_urls) or [self.amqp_url]
 
     @property
     def deadlines_s(self) -> dict[str, float]:

@@ -18,7 +18,7 @@ def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:
     arguments = queue_arguments(settings, queue)
     del arguments["x-queue-type"]  # given as `type`
     return {
-        "url": settings.amqp_url,
+        "url": settings.amqp_connect_url,
         # Explicit: the default qos=10 would silently cap concurrency at 10.
         "qos": settings.prefetch,
         "exchange": Exchange(name=settings.taskiq_exchange),

@@ -58,7 +58,7 @@ async def declare_dead_letters(settings: Settings, *queues: str) -> None:
     """Declare each queue's dead-letter exchange and its two queues (idempotent). Call it
     before a job queue is consumed: RabbitMQ drops dead letters with nowhere to go."""
     timeout = settings.publish_timeout_s
-    connection = await aio_pika.connect(settings.amqp_url, timeout=timeout)
+    connection = await aio_pika.connect(settings.amqp_connect_url, timeout=timeout)
     async with connection, connection.channel() as channel:
         for queue in queues:
             names = DeadLetters.of(queue)

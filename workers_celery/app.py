@@ -17,11 +17,22 @@ from core.topology import declare_dead_letters, queue_arguments
 def celery_config(settings: Settings) -> dict[str, Any]:
     queue = settings.queue_for(Backend.celery)
     return {
-        "broker_url": settings.amqp_url,
+        # Several URLs ("a;b;c") are kombu's failover: on a lost connection it tries the next.
+        "broker_url": ";".join(settings.celery_broker_urls),
         "broker_connection_timeout": settings.publish_timeout_s,
+        # Sent and checked on every pool's loop (checked every heartbeat/2): a silent
+        # connection is noticed after two missed heartbeats, then the consumer reconnects.
+        "broker_heartbeat": settings.amqp_heartbeat_s,
         "broker_connection_retry_on_startup": True,
-        # Wait for RabbitMQ's publisher confirm, as aio-pika does for Taskiq.
-        "broker_transport_options": {"confirm_publish": True},
+        # Celery's consumer, changed to come back after a silent connection (consumer.py).
+        # On its new connection the worker may find its remote-control queue still held by
+        # the dead one until RabbitMQ notices (405 RESOURCE_LOCKED): retry, do not exit.
+        "broker_channel_error_retry": True,
+        "worker_consumer": "workers_celery.consumer:Consumer",
+        # No publisher confirms on the worker's connection: kombu waits for a confirm
+        # without a timeout, so the worker's own events (its heartbeat event every 2 s)
+        # hung its main loop for good on a silent connection, heartbeat check and all. Job
+        # messages are published by the API (api/publishers/celery.py), with confirms.
         "task_queues": [
             Queue(
                 queue,
@@ -39,6 +50,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_ignore_result": True,
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # A task whose connection was lost cannot be acked: RabbitMQ redelivers it, so stop
+        # running it here (Celery 6's default; 5.x warns until it is set).
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
         # A task that raises is rejected (dead-lettered), not acked as if handled.
         "task_acks_on_failure_or_timeout": False,
         # The job's own deadlines (core.lifecycle) end every delivery within its budget;

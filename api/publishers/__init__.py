@@ -79,6 +79,8 @@ async def publish_each(
         for job, sent in zip(chunk, sends, strict=True):
             if sent in late:
                 failed[job.job_id] = f"publish failed: no confirm within {limit_s} s"
+            elif sent.cancelled():  # aiormq cancels what awaits a connection it closed
+                failed[job.job_id] = "publish failed: the broker connection closed"
             elif (exc := sent.exception()) is not None:
                 failed[job.job_id] = reason(exc)
     return failed

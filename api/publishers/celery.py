@@ -25,7 +25,7 @@ class CeleryPublisher(Connected):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.app = message_app()
-        self.url = settings.amqp_url
+        self.url = settings.amqp_connect_url
         self.queue = settings.queue_for(Backend.celery)
         self.arguments = queue_arguments(settings, self.queue)
         self.connection_: aio_pika.abc.AbstractRobustConnection | None = None

@@ -24,7 +24,7 @@ async def health(
         result.postgres = f"down: {type(exc).__name__}"
     try:
         with anyio.fail_after(TIMEOUT_S):
-            connection = await aio_pika.connect(settings.amqp_url, timeout=TIMEOUT_S)
+            connection = await aio_pika.connect(settings.amqp_connect_url, timeout=TIMEOUT_S)
             await connection.close()
     except Exception as exc:
         result.rabbitmq = f"down: {type(exc).__name__}"

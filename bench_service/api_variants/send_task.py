@@ -27,6 +27,8 @@ class SendTaskPublisher:
     def __init__(self, settings: Settings, in_thread: bool) -> None:
         self.app = Celery("api")
         self.app.conf.update(celery_config(settings))
+        # Wait for RabbitMQ's confirm of each message, as the aio-pika publishers do.
+        self.app.conf.broker_transport_options = {"confirm_publish": True}
         self.queue = settings.queue_for(Backend.celery)
         self.timeout = settings.publish_timeout_s
         self.in_thread = in_thread

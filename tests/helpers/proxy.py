@@ -1,6 +1,7 @@
 """A TCP proxy in front of Postgres or RabbitMQ that a test can take down and bring back,
-or hold (bytes stop flowing, connections stay open): a real network failure for the
-processes that connect through it (no mock).
+hold (bytes stop flowing, connections stay open), or silence (the open connections stop
+forwarding for good, without a FIN or RST, while new ones work: a dead NAT entry or
+balancer flow): a real network failure for the processes that connect through it (no mock).
 
 It runs its own event loop in a thread, so it keeps forwarding while the test's loop
 blocks (stopping a worker waits synchronously for it to exit)."""
@@ -23,9 +24,10 @@ class Proxy:
         self._links: set[asyncio.StreamWriter] = set()
         self._flowing = asyncio.Event()
         self._flowing.set()
+        self._open: set[asyncio.Event] = set()  # one per link, cleared when it goes silent
 
-    def _call(self, coro: Any) -> None:
-        asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(10)
 
     def start(self) -> None:
         self._thread.start()
@@ -49,6 +51,18 @@ class Proxy:
 
     def release(self) -> None:
         self._call(self._set_flowing(True))
+
+    def silence(self) -> int:
+        """Every open connection stops forwarding for good and is never closed; new ones
+        flow. Returns how many connections went silent."""
+        silenced: int = self._call(self._silence())
+        return silenced
+
+    async def _silence(self) -> int:
+        links, self._open = self._open, set()
+        for link in links:
+            link.clear()
+        return len(links)
 
     async def _set_flowing(self, flowing: bool) -> None:
         if flowing:
@@ -75,12 +89,23 @@ class Proxy:
             writer.transport.abort()
             return
         self._links |= {writer, up_writer}
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        link = asyncio.Event()
+        link.set()
+        self._open.add(link)
+        try:
+            await asyncio.gather(
+                self._pipe(reader, up_writer, link), self._pipe(up_reader, writer, link)
+            )
+        finally:
+            self._open.discard(link)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: asyncio.Event
+    ) -> None:
         try:
             while data := await reader.read(65536):
                 await self._flowing.wait()
+                await link.wait()
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

@@ -42,7 +42,11 @@ def fairness_ledger(settings: Settings, profile: Profile) -> dict[str, object]:
         "events off (CELERY_TASK_EVENTS=false), -A bench_service.celery_worker (the service's "
         "app with the four tasks and the probes from the benchmark's registry, fault hooks, "
         "and a 1 s no-op timer in place of the heartbeat's, which woke an idle "
-        "threads worker's loop for its shutdown)",
+        "threads worker's loop for its shutdown). The README deploys it with mingle, gossip, "
+        "event heartbeats and task events on (Flower needs them): monitoring messages that "
+        "Taskiq has no counterpart for, so the benchmark leaves them out of both",
+        "amqp_heartbeat": f"{settings.amqp_heartbeat_s} s on every connection (API, both "
+        "workers), as deployed",
         "celery_failed_tasks": "rejected, dead-lettered (task_acks_on_failure_or_timeout=False)",
         "db_pool_per_process": f"pool_size={settings.db_pool_size}, "
         f"max_overflow={settings.db_max_overflow}",
