@@ -149,6 +149,18 @@ def test_docker_compose_refuses_a_missing_secret(compose_dir: Path, missing: str
     assert missing in result.stderr
 
 
+def test_the_cluster_overlay_refuses_to_start_without_its_cookie(compose_dir: Path) -> None:
+    shutil.copy(ROOT / "docker-compose.cluster.yml", compose_dir)
+    env = "".join(f"{name}={value}\n" for name, value in SECRETS.items())
+    (compose_dir / ".env").write_text(env)
+    files = ("-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml")
+    refused = run_compose_config(compose_dir, *files)
+    assert refused.returncode != 0
+    assert "set RABBITMQ_COOKIE in .env" in refused.stderr
+    (compose_dir / ".env").write_text(env + "RABBITMQ_COOKIE=test-only\n")
+    assert run_compose_config(compose_dir, *files).returncode == 0
+
+
 # ---- every command runs something that exists ------------------------------------------
 
 

@@ -29,12 +29,12 @@ NO_EVENTS = {"CELERY_TASK_EVENTS": "false"}
 def alarm(settings: Settings) -> Iterator[None]:
     if not rabbit.local(settings):
         pytest.skip("needs rabbitmqctl on the broker's host to raise a memory alarm")
-    before = rabbit.memory_watermark()
-    rabbit.set_memory_watermark("0.0001")
+    before = rabbit.memory_watermark(settings)
+    rabbit.set_memory_watermark(settings, "0.0001")
     try:
         yield
     finally:
-        rabbit.set_memory_watermark(before)
+        rabbit.set_memory_watermark(settings, before)
 
 
 @pytest.fixture
@@ -94,8 +94,8 @@ async def test_after_the_alarm_posts_are_accepted_again(
     await post_batch(client, Backend.taskiq, 1)
     if not rabbit.local(settings):
         pytest.skip("needs rabbitmqctl on the broker's host to raise a memory alarm")
-    before = rabbit.memory_watermark()
-    rabbit.set_memory_watermark("0.0001")
+    before = rabbit.memory_watermark(settings)
+    rabbit.set_memory_watermark(settings, "0.0001")
     try:
 
         async def blocked() -> bool:
@@ -103,7 +103,7 @@ async def test_after_the_alarm_posts_are_accepted_again(
 
         await eventually(blocked, 30, "the alarm to block the publisher")
     finally:
-        rabbit.set_memory_watermark(before)
+        rabbit.set_memory_watermark(settings, before)
 
     async def unblocked() -> bool:
         return not bool(state.state.services.publishers[Backend.taskiq].blocked())

@@ -52,12 +52,13 @@ class Project:
     env_file: Path
     results: Path
     ports: dict[str, int]
+    files: tuple[str, ...] = ("docker-compose.yml",)
 
     def cmd(self, *args: str) -> list[str]:
+        files = [arg for f in self.files for arg in ("-f", str(ROOT / f))]
         return [
-            *("docker", "compose", "--project-directory", str(ROOT)),
-            *("-f", str(ROOT / "docker-compose.yml"), "--env-file", str(self.env_file)),
-            *("-p", self.name, *args),
+            *("docker", "compose", "--project-directory", str(ROOT), *files),
+            *("--env-file", str(self.env_file), "-p", self.name, *args),
         ]
 
     def run(self, *args: str, timeout: float = 600, check: bool = True) -> str:
@@ -92,7 +93,7 @@ class Project:
         env_file.write_text(
             "".join(f"{ln}\n" for ln in [*lines, *(f"{k}={v}" for k, v in settings.items())])
         )
-        return Project(self.name, env_file, self.results, self.ports)
+        return Project(self.name, env_file, self.results, self.ports, self.files)
 
     @property
     def api(self) -> str:
@@ -121,7 +122,9 @@ class Project:
 
 
 @contextmanager
-def project(tmp: Path, **settings: str) -> Iterator[Project]:
+def project(
+    tmp: Path, files: tuple[str, ...] = ("docker-compose.yml",), **settings: str
+) -> Iterator[Project]:
     """A compose project with test credentials and free host ports; `down -v` at the end."""
     ports = {key: free_port() for key in ("API_PORT", "FLOWER_PORT", "RABBITMQ_UI_PORT")}
     metrics = free_port()
@@ -136,7 +139,7 @@ def project(tmp: Path, **settings: str) -> Iterator[Project]:
     }
     env_file = tmp / "compose.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items()))
-    found = Project(f"qbtest-{uuid.uuid4().hex[:8]}", env_file, results, ports)
+    found = Project(f"qbtest-{uuid.uuid4().hex[:8]}", env_file, results, ports, files)
     found.ports["TASKIQ_METRICS"] = metrics
     try:
         yield found
@@ -145,7 +148,15 @@ def project(tmp: Path, **settings: str) -> Iterator[Project]:
 
 
 # Variables the compose file interpolates: only the project's env file may set them.
-INTERPOLATED = {*CREDENTIALS, "API_BIND", "WORKER_PROCESSES", "WORKER_SLOTS", "BENCH_PROFILE"}
+INTERPOLATED = {
+    *CREDENTIALS,
+    "RABBITMQ_COOKIE",
+    "AMQP_FAILOVER_URLS",
+    "API_BIND",
+    "WORKER_PROCESSES",
+    "WORKER_SLOTS",
+    "BENCH_PROFILE",
+}
 
 
 def clean_env() -> dict[str, str]:

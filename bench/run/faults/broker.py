@@ -94,10 +94,10 @@ class BrokerAlarm(Injector):
 
     def strike(self, ctx: FaultContext) -> None:
         alarm_s = self.spec.lasts_s
-        before = rabbit.memory_watermark()
-        rabbit.set_memory_watermark(ALARM_WATERMARK)
+        before = rabbit.memory_watermark(ctx.settings)
+        rabbit.set_memory_watermark(ctx.settings, ALARM_WATERMARK)
         try:
             time.sleep(alarm_s)  # the alarm's length, as scheduled
         finally:
-            rabbit.set_memory_watermark(before)
+            rabbit.set_memory_watermark(ctx.settings, before)
         ctx.note(f"memory alarm for {alarm_s:g} s (watermark {ALARM_WATERMARK}, then {before})")

@@ -1,8 +1,10 @@
 """RabbitMQ administration for the faults, the ledger and the tests: `rabbitmqctl` when the broker
-runs on this host, its management HTTP API (RABBITMQ_MANAGEMENT_URL) when it does not
+runs on this host (RABBITMQCTL says how to run it: `docker exec <container> rabbitmqctl` for
+a broker container), its management HTTP API (RABBITMQ_MANAGEMENT_URL) when it does not
 (compose, another host). Either way the same operation, so a fault means the same thing."""
 
 import re
+import shlex
 import shutil
 import subprocess
 import time
@@ -26,7 +28,10 @@ def local(settings: Settings) -> bool:
 
 def _local(settings: Settings) -> bool:
     host = urlsplit(settings.amqp_url).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1") and shutil.which("rabbitmqctl") is not None
+    ctl = shlex.split(settings.rabbitmqctl)
+    return (
+        host in ("127.0.0.1", "localhost", "::1") and bool(ctl) and shutil.which(ctl[0]) is not None
+    )
 
 
 def _api(settings: Settings) -> httpx.Client:
@@ -51,10 +56,9 @@ def how(settings: Settings) -> str:
     return "management API"
 
 
-def _ctl(*args: str) -> str:
-    out = subprocess.run(
-        ["rabbitmqctl", "-q", *args], capture_output=True, text=True, timeout=60, check=False
-    )
+def _ctl(settings: Settings, *args: str) -> str:
+    cmd = [*shlex.split(settings.rabbitmqctl), "-q", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"rabbitmqctl {args[0]} failed: {(out.stderr or out.stdout)[-300:]}")
     return out.stdout
@@ -64,7 +68,7 @@ def close_all_connections(settings: Settings, reason: str) -> int:
     """Close every client connection; returns how many there were (-1: rabbitmqctl
     does not say)."""
     if _local(settings):
-        _ctl("close_all_connections", reason)
+        _ctl(settings, "close_all_connections", reason)
         return -1
     with _api(settings) as api:
         names = [c["name"] for c in api.get("/api/connections").raise_for_status().json()]
@@ -75,29 +79,29 @@ def close_all_connections(settings: Settings, reason: str) -> int:
 
 def restart(settings: Settings, down_s: float) -> None:
     """Stop the broker's application for `down_s` seconds, then start it (local only)."""
-    _ctl("stop_app")
+    _ctl(settings, "stop_app")
     try:
         time.sleep(down_s)  # the outage's length, as scheduled
     finally:
-        _ctl("start_app")
-        _ctl("await_startup")
+        _ctl(settings, "start_app")
+        _ctl(settings, "await_startup")
 
 
-def memory_watermark() -> str:
+def memory_watermark(settings: Settings) -> str:
     """The vm_memory_high_watermark in force, as rabbitmqctl's set command takes it back."""
-    term = _ctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark().").strip()
+    term = _ctl(settings, "eval", "vm_memory_monitor:get_vm_memory_high_watermark().").strip()
     absolute = re.fullmatch(r"\{absolute,\s*(\d+)\}", term)
     return f"absolute {absolute[1]}" if absolute else str(float(term))
 
 
-def set_memory_watermark(value: str) -> None:
-    _ctl("set_vm_memory_high_watermark", *value.split())
+def set_memory_watermark(settings: Settings, value: str) -> None:
+    _ctl(settings, "set_vm_memory_high_watermark", *value.split())
 
 
 def version(settings: Settings) -> str:
     try:
         if _local(settings):
-            return _ctl("version").strip()
+            return _ctl(settings, "version").strip()
         with _api(settings) as api:
             return str(api.get("/api/overview").raise_for_status().json()["rabbitmq_version"])
     except (Unavailable, RuntimeError, OSError, httpx.HTTPError, subprocess.SubprocessError) as exc:
