@@ -6,7 +6,6 @@ again within RESUME_BOUND_S, and no accepted job is lost.
 RabbitMQ is reached through a TCP proxy that silences every open connection while new ones
 go through. The figures (time to resume, refused POSTs) are printed: `pytest -s`."""
 
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -21,21 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.contract import Backend, JobStatus
 from core.settings import Settings
 from tests.helpers import api
-from tests.helpers.amqp import consumers
-from tests.helpers.processes import ROOT, logged, running
+from tests.helpers.processes import logged
 from tests.helpers.proxy import Proxy, proxied
-from tests.helpers.workers import eventually, wait_finished
+from tests.helpers.workers import DEPLOYED, deployed, wait_finished
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "stub", "clean_db")
 PROXY_PORT = 15680
 RESUME_BOUND_S = 60.0
-# The README's commands (`make worker-celery`, `make worker-celery-threads`,
-# `make worker-taskiq`), task events on as deployed.
-DEPLOYED = {
-    "celery": (Backend.celery, ["-m", "workers_celery"]),
-    "celery-threads": (Backend.celery, ["-m", "workers_celery", "--pool=threads"]),
-    "taskiq": (Backend.taskiq, ["-m", "workers_taskiq"]),
-}
 
 
 @pytest.fixture
@@ -76,30 +67,24 @@ async def test_a_worker_resumes_after_its_connection_goes_silent(
     sessionmaker: async_sessionmaker[AsyncSession],
     proxy: Proxy,
 ) -> None:
-    backend, args = DEPLOYED[variant]
+    backend = DEPLOYED[variant][0]
     env = {"AMQP_URL": through(settings, proxy), "WORKER_PROCESSES": "1", "WORKER_SLOTS": "4"}
-    env["CELERY_TASK_EVENTS"] = "true"
-    queue = settings.queue_for(backend)
-    with tempfile.TemporaryFile() as log, running([sys.executable, *args], ROOT, env, log) as proc:
+    with tempfile.TemporaryFile() as log:
+        async with deployed(settings, variant, env, log) as proc:
+            await wait_finished(sessionmaker, await accepted(client, backend, 2), 60)
 
-        async def consuming() -> bool:
-            return await consumers(settings, queue) >= 1
-
-        await eventually(consuming, 90, f"a consumer on {queue}", proc)
-        await wait_finished(sessionmaker, await accepted(client, backend, 2), 60)
-
-        assert proxy.silence() >= 1, "the worker had no connection through the proxy"
-        silent_at = time.monotonic()
-        ids = await accepted(client, backend, 4)  # some may reach the silent consumer
-        try:
-            rows = await wait_finished(sessionmaker, ids, RESUME_BOUND_S + 30)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}; the worker's log ends:\n{tail(log)}") from None
-        resumed_s = time.monotonic() - silent_at
-        print(f"\n{variant}: jobs ran again {resumed_s:.1f} s after the connection went silent")
-        assert proc.poll() is None, tail(log)
-        assert [r.status for r in rows] == [JobStatus.done] * len(ids)  # none lost
-        assert resumed_s <= RESUME_BOUND_S, tail(log)
+            assert proxy.silence() >= 1, "the worker had no connection through the proxy"
+            silent_at = time.monotonic()
+            ids = await accepted(client, backend, 4)  # some may reach the silent consumer
+            try:
+                rows = await wait_finished(sessionmaker, ids, RESUME_BOUND_S + 30)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}; the worker's log ends:\n{tail(log)}") from None
+            resumed_s = time.monotonic() - silent_at
+            print(f"\n{variant}: jobs ran again {resumed_s:.1f} s after the connection went silent")
+            assert proc.poll() is None, tail(log)
+            assert [r.status for r in rows] == [JobStatus.done] * len(ids)  # none lost
+            assert resumed_s <= RESUME_BOUND_S, tail(log)
 
 
 @pytest.mark.parametrize("backend", list(Backend))

@@ -2,6 +2,7 @@
 
 import asyncio
 import dataclasses
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -21,6 +22,13 @@ from tests.helpers import processes
 from tests.helpers.amqp import consumers
 
 ROOT = processes.ROOT
+# The workers as the README deploys them (`make worker-celery`, `make worker-celery-threads`,
+# `make worker-taskiq`): the backend each serves and its command after `python`.
+DEPLOYED: dict[str, tuple[Backend, list[str]]] = {
+    "celery": (Backend.celery, ["-m", "workers_celery"]),
+    "celery-threads": (Backend.celery, ["-m", "workers_celery", "--pool=threads"]),
+    "taskiq": (Backend.taskiq, ["-m", "workers_taskiq"]),
+}
 
 
 async def eventually(
@@ -76,6 +84,24 @@ async def worker(
             return await consumers(settings, queue) >= 1
 
         await eventually(consuming, 90, f"a {backend} consumer on {queue}", proc)
+        yield proc
+
+
+@asynccontextmanager
+async def deployed(
+    settings: Settings, variant: str, env: dict[str, str], log: IO[bytes]
+) -> AsyncIterator[Popen[bytes]]:
+    """A worker started with the README's command (task events on, as deployed), once it
+    consumes from its queue."""
+    backend, args = DEPLOYED[variant]
+    cmd = [sys.executable, *args]
+    queue = settings.queue_for(backend)
+    with processes.running(cmd, ROOT, {"CELERY_TASK_EVENTS": "true", **env}, log) as proc:
+
+        async def consuming() -> bool:
+            return await consumers(settings, queue) >= 1
+
+        await eventually(consuming, 90, f"a consumer on {queue}", proc)
         yield proc
 
 
