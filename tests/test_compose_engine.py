@@ -169,7 +169,7 @@ def test_compose_bench_compares_taskiq_with_celery(project: Project) -> None:
     report = (run / "report.md").read_text()
     # Postgres and RabbitMQ run in containers of their own: their CPU is not measured here.
     assert "not measured here" in report
-    assert re.search(r"\| rabbitmq \| 3\.", report)  # the broker's version, by its API
+    assert re.search(r"\| rabbitmq \| 4\.", report)  # the broker's version, by its API
     owner = project.results.stat().st_uid
     assert {p.stat().st_uid for p in run.rglob("*")} == {owner}  # the report is the user's
 
