@@ -26,26 +26,17 @@ RESUME_BOUND_S = 60.0
 __all__ = ["images"]  # the module fixture that builds the images once
 
 
-# How the Celery workers reach the cluster: through the balancer as every client does, or
-# with kombu's own failover list over the three nodes (AMQP_FAILOVER_URLS).
-FAILOVER = ",".join(
-    f"amqp://{compose.CREDENTIALS['RABBITMQ_USER']}:{compose.CREDENTIALS['RABBITMQ_PASSWORD']}"
-    f"@{node}:5672/"
-    for node in NODES
-)
-CELERY_PATHS = {"balancer": "", "failover": FAILOVER}
-
-
-@pytest.fixture(scope="module", params=list(CELERY_PATHS))
-def cluster(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, images: None
-) -> Iterator[Project]:
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, images: None) -> Iterator[Project]:
+    """Every client, Celery's workers too, through the balancer. (Celery through kombu's own
+    failover list, AMQP_FAILOVER_URLS, did not come back within 60 s when the first listed
+    node was the one killed: Celery 5.7's delayed-delivery step retries that node for about
+    18 s on every consumer restart, and the restarts went on; README, "The broker".)"""
     tmp = tmp_path_factory.mktemp("cluster")
     settings = {"WORKER_SLOTS": "8", "RABBITMQ_COOKIE": "cluster-test-only"}
-    settings["AMQP_FAILOVER_URLS"] = CELERY_PATHS[request.param]
     with compose.project(tmp, FILES, **settings) as p:
         seconds = p.up(["celery", "taskiq"])
-        print(f"\ncluster, Celery through the {request.param}: compose up --wait {seconds:.0f} s")
+        print(f"\ncluster: compose up --wait (3 nodes, HAProxy, API, both workers) {seconds:.0f} s")
         yield p
 
 
@@ -132,7 +123,9 @@ def resumed_after(p: Project, load: Load, killed_at: float) -> dict[str, float]:
     since = {b: len(ids) for b, ids in load.by_backend.items()}
     resumed: dict[str, float] = {}
     while len(resumed) < len(QUEUES):
-        assert time.monotonic() - killed_at < RESUME_BOUND_S, f"not resumed: {resumed}"
+        if time.monotonic() - killed_at > RESUME_BOUND_S:
+            logs = p.run("logs", "--tail", "40", "worker-celery", "worker-taskiq", check=False)
+            raise AssertionError(f"not resumed within {RESUME_BOUND_S:g} s: {resumed}\n{logs}")
         for backend, ids in load.by_backend.items():
             fresh = ids[since[backend] :]
             if backend not in resumed and fresh and statuses(p, fresh[:1]).get("done"):
@@ -147,9 +140,9 @@ def test_losing_the_leading_node_loses_no_job(cluster: Project) -> None:
     load = Load(cluster.api)
     load.thread.start()
     time.sleep(5)  # jobs flowing before the node dies
-    listed = ctl(cluster, survivor, "rabbitmqctl", "-q", "list_connections", "node", "--formatter",
-                 "json")  # fmt: skip
-    held = sum(c["node"] == f"rabbit@{leader}" for c in json.loads(listed))
+    with cluster.management() as api:  # before the kill: the balancer reaches every node
+        connections = api.get("/api/connections").raise_for_status().json()
+    held = sum(c["node"] == f"rabbit@{leader}" for c in connections)
     container = f"{cluster.name}-{leader}-1"
     subprocess.run(["docker", "kill", container], check=True, capture_output=True, timeout=60)
     killed_at = time.monotonic()
