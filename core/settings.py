@@ -122,8 +122,7 @@ class Settings(BaseSettings):
     @field_validator("backends", mode="before")
     @classmethod
     def comma_separated(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        value = _split_commas(value)
         if not value:
             raise ValueError("name at least one backend: celery, taskiq or celery,taskiq")
         return value
@@ -142,8 +141,7 @@ class Settings(BaseSettings):
     @field_validator("amqp_failover_urls", mode="before")
     @classmethod
     def url_list(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        value = _split_commas(value)
         for url in value:
             parts = urlsplit(url)
             if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
@@ -242,6 +240,13 @@ class Settings(BaseSettings):
                 return self.celery_queue
             case Backend.taskiq:
                 return self.taskiq_queue
+
+
+def _split_commas(value: Any) -> Any:
+    """A comma-separated setting (BACKENDS, AMQP_FAILOVER_URLS) as a tuple of its parts."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
 
 
 def _loopback(host: str) -> bool:
