@@ -25,12 +25,12 @@ RUN uv sync --frozen --no-default-groups --group celery --group taskiq --group b
 FROM uv AS test-deps
 RUN uv sync --frozen --no-install-project
 
-# The harness's delay proxy (netdelay/netdelay.c), for the network cells.
+# The harness's delay and fault proxy (netdelay/), for the network and connection-fault cells.
 FROM python:3.11-slim AS netdelay-build
 RUN apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null \
     && rm -rf /var/lib/apt/lists/*
-COPY netdelay/netdelay.c /src/netdelay.c
+COPY netdelay/ /src/
 RUN cc -O2 -Wall -pthread -o /netdelay /src/netdelay.c
 
 FROM python:3.11-slim AS runtime

@@ -8,7 +8,8 @@
  * CLOCK_MONOTONIC, microsecond-exact, unlike an event loop's millisecond timers) and sends
  * it. So a round trip through it costs twice the delay, whatever the chunk sizes, and the
  * bytes arrive unchanged and in order. "ready" on stdout once every port listens.
- * Built by the harness with the machine's C compiler (bench/run/netdelay.py).
+ * SIGUSR1 and SIGUSR2 silence or cut every open connection, for the fault cells (faults.h).
+ * Built by the harness with the machine's C compiler (bench/run/processes/netdelay.py).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +25,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "faults.h"
 
 #define CHUNK 65536
 #define MAX_QUEUED (8 * 1024 * 1024) /* bytes in flight per direction before the reader waits */
@@ -50,10 +53,12 @@ struct link { /* one proxied connection: two pipes, freed when all four threads 
     struct pipe up, down;
     pthread_mutex_t lock;
     int threads_left;
+    struct tracked tracked; /* for the faults */
 };
 
 struct mapping {
     int listener;
+    char port[16];
     struct addrinfo *target;
 };
 
@@ -75,6 +80,7 @@ static void thread_done(struct link *link) {
     int left = --link->threads_left;
     pthread_mutex_unlock(&link->lock);
     if (left == 0) {
+        untrack(&link->tracked);
         close(link->up.from);
         close(link->up.to);
         free(link);
@@ -130,6 +136,9 @@ static void *writer(void *arg) {
         pthread_mutex_unlock(&p->lock);
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &c->due, NULL) == EINTR)
             ;
+        if (silenced(&p->link->tracked))
+            for (;;) /* silent for good: never write, never close; the reader fills up */
+                sleep(3600);
         size_t len = c->len, sent = 0;
         while (open && sent < len) {
             ssize_t n = write(p->to, c->data + sent, len - sent);
@@ -193,6 +202,7 @@ static void *acceptor(void *arg) {
         link->threads_left = 4;
         init_pipe(&link->up, client, server, link);
         init_pipe(&link->down, server, client, link);
+        track(&link->tracked, client, server, m->port);
         pthread_t t;
         start(&t, reader, &link->up);
         start(&t, writer, &link->up);
@@ -209,6 +219,8 @@ static struct mapping *listen_on(const char *spec) {
         exit(2);
     }
     struct mapping *m = calloc(1, sizeof(struct mapping));
+    if (m)
+        memcpy(m->port, port, sizeof(m->port));
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
     if (!m || getaddrinfo(host, tport, &hints, &m->target) != 0) {
         fprintf(stderr, "netdelay: cannot resolve %s\n", host);
@@ -241,6 +253,7 @@ int main(int argc, char **argv) {
     }
     delay_ns = us * 1000L;
     signal(SIGPIPE, SIG_IGN);
+    sigset_t faults = block_faults(); /* before any thread: they all inherit it */
     prctl(PR_SET_TIMERSLACK, 1UL); /* wake on time, not up to 50 us late; threads inherit it */
     pthread_t t;
     for (int i = 3; i < argc; i++)
@@ -248,5 +261,5 @@ int main(int argc, char **argv) {
     printf("ready\n");
     fflush(stdout);
     for (;;)
-        pause();
+        strike_on_signal(&faults);
 }

@@ -132,3 +132,61 @@ def test_a_restarted_proxy_is_listening_when_start_returns(tmp_path: Path) -> No
             procs.stop("netdelay")
     finally:
         procs.stop_all()
+
+
+@contextmanager
+def fault_proxy(tmp_path: Path, port: int) -> Iterator[tuple[netdelay.FaultProxy, int]]:
+    """The fault cells' proxy (netdelay.FaultProxy) in front of 127.0.0.1:port; its port."""
+    procs = Processes(tmp_path / "logs-fault", {})
+    settings = Settings(amqp_url=f"amqp://u:p@127.0.0.1:{port}/")  # the target it forwards to
+    proxy = netdelay.FaultProxy(procs, settings, free_port(), ("clients",))
+    proxy.start()
+    try:
+        yield proxy, proxy.routes["clients"].local_port
+    finally:
+        procs.stop_all()
+
+
+async def echoed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, data: bytes) -> bytes:
+    writer.write(data)
+    await writer.drain()
+    return await asyncio.wait_for(reader.readexactly(len(data)), 5)
+
+
+async def test_silence_stops_every_open_connection_without_closing_it(tmp_path: Path) -> None:
+    server, port = await echo_server()
+    with fault_proxy(tmp_path, port) as (proxy, listen):
+        reader, writer = await asyncio.open_connection("127.0.0.1", listen)
+        assert await echoed(reader, writer, b"before") == b"before"
+        n, at = proxy.strike("silence")
+        assert n == 1 and proxy.back_at("clients", at) is None
+        writer.write(b"after")
+        await writer.drain()
+        # Nothing comes back, and no EOF either: the read is still waiting when it times out.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(reader.read(1), 1.5)
+        assert not reader.at_eof()
+        fresh_reader, fresh_writer = await asyncio.open_connection("127.0.0.1", listen)
+        assert await echoed(fresh_reader, fresh_writer, b"new") == b"new"
+        back = proxy.back_at("clients", at)
+        assert back is not None and back >= at
+        assert proxy.strike("silence")[0] == 1  # the new one; the silent one stays silent
+        writer.close()
+        fresh_writer.close()
+    server.close()
+
+
+async def test_cut_closes_every_open_connection_and_new_ones_work(tmp_path: Path) -> None:
+    server, port = await echo_server()
+    with fault_proxy(tmp_path, port) as (proxy, listen):
+        reader, writer = await asyncio.open_connection("127.0.0.1", listen)
+        assert await echoed(reader, writer, b"before") == b"before"
+        n, at = proxy.strike("cut")
+        assert n == 1
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # EOF: the client hears of it
+        fresh_reader, fresh_writer = await asyncio.open_connection("127.0.0.1", listen)
+        assert await echoed(fresh_reader, fresh_writer, b"new") == b"new"
+        assert proxy.back_at("clients", at) is not None
+        writer.close()
+        fresh_writer.close()
+    server.close()

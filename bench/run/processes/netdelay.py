@@ -7,12 +7,14 @@ import asyncio
 import hashlib
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
@@ -23,7 +25,7 @@ from sqlalchemy.engine import make_url
 from bench.run.processes.supervisor import Processes
 from core.settings import Settings
 
-SOURCE = Path(__file__).resolve().parents[3] / "netdelay" / "netdelay.c"
+SOURCE = Path(__file__).resolve().parents[3] / "netdelay" / "netdelay.c"  # includes faults.h
 MAX_RTT_MS = 50.0  # beyond any datacentre: a bigger ask is a typo
 PROBES = 60  # round trips per probe (the median), after a warm-up of 10
 
@@ -38,7 +40,8 @@ def binary() -> Path:
     given = os.environ.get("NETDELAY_BIN")
     if given:
         return Path(given)
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:12]
+    sources = b"".join(f.read_bytes() for f in sorted(SOURCE.parent.iterdir()))
+    digest = hashlib.sha256(sources).hexdigest()[:12]
     out = Path(".run") / f"netdelay-{digest}"
     if not out.exists():
         cc = shutil.which("cc") or shutil.which("gcc")
@@ -200,3 +203,63 @@ class Distance:
     def stop(self) -> None:
         self.procs.stop("netdelay")
         self.rtt_ms, self.measured = None, {}
+
+
+class FaultProxy:
+    """The proxy at no delay in front of RabbitMQ for a fault cell's clients, one port per
+    group ("workers", "api"), so that its log tells when each group came back after the
+    proxy silenced or cut every open connection (SIGUSR1, SIGUSR2: netdelay.c)."""
+
+    SIGNALS: ClassVar[dict[str, tuple[signal.Signals, str]]] = {
+        "silence": (signal.SIGUSR1, "silenced"),
+        "cut": (signal.SIGUSR2, "cut"),
+    }
+
+    def __init__(self, procs: Processes, settings: Settings, base_port: int,
+                 groups: tuple[str, ...]) -> None:  # fmt: skip
+        amqp = urlsplit(settings.amqp_url)
+        host, port = amqp.hostname or "127.0.0.1", amqp.port or 5672
+        self.procs, self.amqp = procs, amqp
+        self.routes = {g: Route(g, host, port, base_port + n) for n, g in enumerate(groups)}
+        self.name = "fault-proxy"
+        self.log = procs.log_dir / f"{self.name}.log"
+        self.start_at = 0
+
+    def start(self) -> None:
+        self.start_at = self.log.stat().st_size if self.log.exists() else 0
+        start(self.procs, 0.0, list(self.routes.values()), self.name)
+
+    def env(self, group: str) -> dict[str, str]:
+        """The settings that send a group's AMQP connections through the proxy."""
+        netloc = _netloc(self.amqp.netloc, self.routes[group].local_port)
+        return {"AMQP_URL": urlunsplit(self.amqp._replace(netloc=netloc))}
+
+    def said(self) -> list[str]:
+        with self.log.open("rb") as f:
+            f.seek(self.start_at)
+            return f.read().decode(errors="replace").splitlines()
+
+    def strike(self, how: str) -> tuple[int, float]:
+        """Silence or cut every open connection: how many, and when (epoch seconds)."""
+        sig, word = self.SIGNALS[how]
+        os.kill(self.procs.running[self.name].pid, sig)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            for line in self.said():
+                if line.startswith(f"{word} "):  # "silenced N at T"
+                    _, n, _, at = line.split()
+                    return int(n), float(at)
+            time.sleep(0.02)
+        raise ProxyError(f"the fault proxy did not say '{word}' within 10 s")
+
+    def back_at(self, group: str, after: float) -> float | None:
+        """When the group's first new connection came, after `after` (epoch seconds)."""
+        port = str(self.routes[group].local_port)
+        for line in self.said():
+            parts = line.split()  # "accepted PORT at T"
+            if parts[:2] == ["accepted", port] and float(parts[3]) >= after:
+                return float(parts[3])
+        return None
+
+    def stop(self) -> None:
+        self.procs.stop(self.name)
