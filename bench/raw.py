@@ -21,8 +21,8 @@ from bench.spec.models import Model, Purpose
 from bench.spec.variants import backend_of
 from core.contract import Backend
 
-RAW_VERSION = 3  # 3: latency cells (Cell.share, Marks.schedule_seed)
-RAW_VERSIONS = (1, 2, 3)  # what this harness reads (1: no version in cell.json, run.json)
+RAW_VERSION = 4  # 3: latency cells (Cell.share, Marks.schedule_seed); 4: Marks.fault_timings
+RAW_VERSIONS = (1, 2, 3, 4)  # what this harness reads (1: no version in cell.json, run.json)
 JOBS_CSV, CALLS_CSV = "jobs.csv", "calls.csv"  # per job: the row; external calls per job id
 SAMPLES_CSV, QUEUE_CSV = "samples.csv", "queue.csv"  # CPU/RSS per component; queue depth
 LOCUST_STATS, JOBCOST_JSON = "locust_stats.csv", "jobcost.json"
@@ -82,6 +82,9 @@ class Marks(BaseModel):
     message: dict[str, Any] | None = None  # one job message as RabbitMQ held it
     loop_lag: dict[str, Any] | None = None  # the API's event-loop lag over the cell
     fault_notes: list[str] = Field(default_factory=list)
+    # What the strike saw, seconds after it ("workers reconnected", "new leader", ...);
+    # None: not within the fault's bound
+    fault_timings: dict[str, float | None] = Field(default_factory=dict)
     api_publish_delay_ms: int | None = None
     left_in_queue: int | None = None  # fault cells, after the drain
     consumers: int | None = None

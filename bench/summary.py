@@ -98,6 +98,11 @@ class FaultFigures(BaseModel):
     at_s: float | None  # when it struck, seconds after load start
     rejected_at_api: int  # 503s: publish failed, row marked failed, nothing queued
     recovery_s: float | None  # from the fault to the first completion of a job started after it
+    # from the fault to the first completion of a job accepted after it
+    resumed_s: float | None = None
+    # what the strike saw, seconds after it ("workers reconnected", "new leader"); None:
+    # not within the fault's bound
+    timings: dict[str, float | None] = Field(default_factory=dict)
     dead_lettered: int  # messages in the backend's dead-letter queue afterwards
     left_in_queue: int  # messages still queued after the drain
     # a worker consumed from the queue after the drain; None: not measured (an older record

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # How to run rabbitmqctl against a broker on this host (restarts and memory alarms need
     # it): `docker exec <container> rabbitmqctl` for a broker container.
     rabbitmqctl: str = "rabbitmqctl"
+    # The harness's node-loss fault: the docker containers of a RabbitMQ cluster's nodes,
+    # comma-separated, which it may kill and start (scripts/cluster_broker.sh prints them).
+    rabbitmq_nodes: Annotated[tuple[str, ...], NoDecode] = ()
 
     # The backends this deployment runs (BACKENDS=taskiq, or celery,taskiq): the API publishes
     # to these only, and imports only their libraries.
@@ -137,6 +140,11 @@ class Settings(BaseSettings):
                 "off and leaves a dead connection unnoticed for minutes)"
             )
         return value
+
+    @field_validator("rabbitmq_nodes", mode="before")
+    @classmethod
+    def node_list(cls, value: Any) -> Any:
+        return _split_commas(value)
 
     @field_validator("amqp_failover_urls", mode="before")
     @classmethod

@@ -31,10 +31,12 @@ def during(data: CellData, start: float, end: float) -> dict[str, object]:
 
 
 def while_it_lasted(data: CellData, fault: str, start: float, end: float) -> dict[str, object]:
-    """`during` for a fault that stays broken a while (an outage, an alarm, a lock). An instant
-    one (a kill, a drop: its injection takes milliseconds) has nothing to count: None, never
-    a 0 that could not have been anything else."""
-    if BY_NAME[fault].lasts_s == 0 or end <= start:
+    """`during` for a fault that stays broken a while (an outage, an alarm, a lock, the time
+    clients take to notice). An instant one (a kill, a drop: its injection takes
+    milliseconds) has nothing to count: None, never a 0 that could not have been anything
+    else."""
+    spec = BY_NAME[fault]
+    if (spec.lasts_s == 0 and spec.notice_bound_s == 0) or end <= start:
         return {"refused_during": None, "flowing_during": None}
     return during(data, start, end)
 
@@ -53,6 +55,16 @@ def consuming_after(marks: Marks) -> bool | None:
     if marks.consumers:
         return True
     return False if marks.consumers_limit_s is not None else None
+
+
+def resumed(data: CellData, t_fault: float) -> float | None:
+    """From the strike to the first completion of a job accepted after it."""
+    after = [
+        float(j["finished"])
+        for j in data.jobs
+        if j["status"] == JobStatus.done and float(j["enqueued"]) >= t_fault
+    ]
+    return round(min(after) - t_fault, 3) if after else None
 
 
 def figures(data: CellData) -> FaultFigures:
@@ -77,6 +89,8 @@ def figures(data: CellData) -> FaultFigures:
         at_s=round(t_fault - marks.t_load_start, 2) if t_fault is not None else None,
         rejected_at_api=len(data.rows) - len(data.jobs),
         recovery_s=recovery,
+        resumed_s=resumed(data, t_fault) if t_fault is not None else None,
+        timings=marks.fault_timings,
         dead_lettered=marks.dead_lettered or 0,
         left_in_queue=marks.left_in_queue or 0,
         consuming_after=consuming_after(marks),

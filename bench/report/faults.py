@@ -2,6 +2,7 @@
 
 from bench.report.blocks import Block, Bullets, Heading, Para, Table
 from bench.report.format import DASH, num
+from bench.spec.faults import BY_NAME
 from bench.spec.variants import order_key
 from bench.summary import CellResult, FaultFigures, Summary
 
@@ -18,6 +19,7 @@ HEADERS = [
     "republished",
     "rows failed at publish (503)",
     "recovery s",
+    "resumed s",
     "dead-lettered",
     "left in queue",
     "worker up after",
@@ -89,6 +91,7 @@ def row(c: CellResult) -> list[str]:
         str(c.republished),
         str(f.rejected_at_api),
         recovery,
+        DASH if f.resumed_s is None else f"{f.resumed_s:.2f}",
         str(f.dead_lettered),
         str(f.left_in_queue),
         worker_up(f),
@@ -112,6 +115,18 @@ def while_it_lasted(c: CellResult) -> list[str]:
         str(f.deadline_failed),
         num(f.cut_at_s),
     ]
+
+
+def seen(c: CellResult) -> list[str]:
+    """What the strike itself saw, seconds after it; past its bound, said so."""
+    f = c.fault
+    assert f is not None
+    bound = BY_NAME[f.fault].notice_bound_s if f.fault in BY_NAME else None
+    said = [
+        f"{what} {num(s)}" if s is not None else f"{what}: NOT within {num(bound)} s"
+        for what, s in f.timings.items()
+    ]
+    return [f.fault, c.variant, "; ".join(said)]
 
 
 def not_counted(cells: list[CellResult]) -> list[list[str]]:
@@ -157,6 +172,12 @@ def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
         ),
         Table(DURING, [while_it_lasted(c) for c in cells], empty="No fault cell counts."),
     ]
+    timed = [seen(c) for c in cells if c.fault is not None and c.fault.timings]
+    if timed:
+        blocks += [
+            Para(SEEN),
+            Table(["fault", "variant", "seen, s after the strike"], timed),
+        ]
     if skipped:
         blocks += [
             Heading(3, "Fault cells that do not count"),
@@ -180,6 +201,14 @@ def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
     ]
 
 
+SEEN = (
+    "What the strike itself watched, in seconds after it: when each group of clients (the "
+    "workers, the API) opened its first new connection to RabbitMQ after its connections "
+    "went silent or were cut; when the cluster had a new leader for the queue (polled with "
+    "rabbitmqctl about once a second, so an upper bound), and when the killed node, started "
+    "again, was back in the cluster and online for the queue. NOT within: the fault's bound "
+    "passed first."
+)
 NOT_RUN = (
     "Faults of the profile not run here (their tools are not on this machine), so not measured:"
 )
@@ -194,9 +223,10 @@ EXPLAINED = (
     "more than one attempt; re-run without effect = deliveries that found their job "
     "finished; external calls repeated = calls beyond one per job at the external "
     "service; republished = jobs the recovery published again; recovery = from the "
-    f"fault to the first completion of a job that started after it ({DASH}: no job started "
-    "after it, as when the load ended before the fault did). Worker up after = the workers "
-    "consuming from the queue again after the drain, waited for up to the time given (a "
+    f"fault to the first completion of a job that started after the fault ended ({DASH}: no "
+    "job started after it, as when the load ended before the fault did); resumed = from the "
+    "strike to the first completion of a job the API accepted after it. Worker up after = the "
+    "workers consuming from the queue again after the drain, waited for up to the time given (a "
     "Celery worker retries a lost broker with a growing backoff); not measured where the run "
     "looked only once, the moment the queue drained."
 )

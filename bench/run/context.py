@@ -8,6 +8,7 @@ from pathlib import Path
 from bench.raw import Cell
 from bench.run.probes.jobsdb import JobsDB
 from bench.run.probes.sampler import Sampler
+from bench.run.processes.netdelay import FaultProxy
 from bench.run.processes.services import Services
 from bench.run.processes.supervisor import Processes
 from bench.run.processes.workers import Workers
@@ -16,6 +17,7 @@ from bench.spec.profiles import Profile
 from core.settings import Settings
 
 Phase = Callable[[str], None]  # what the cell is doing now, for the progress line
+FAULT_PROXY_OFFSET = 10  # the fault proxy listens this far above the delay proxy's ports
 UNOWNED = "not measured here: a deployment's process, which an --external run does not see"
 
 
@@ -31,6 +33,11 @@ class Context:
     @property
     def settings(self) -> Settings:
         return self.target.settings
+
+    def fault_proxy(self, groups: tuple[str, ...]) -> FaultProxy:
+        """A proxy in front of RabbitMQ for a fault cell's clients, a port per group."""
+        port = self.target.proxy_port + FAULT_PROXY_OFFSET
+        return FaultProxy(self.procs, self.settings, port, groups)
 
     def component_pids(self) -> dict[str, list[int]]:
         """Root pids per component ("workers.0" and "workers.1" are "workers")."""

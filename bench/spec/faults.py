@@ -13,6 +13,7 @@ class Needs(StrEnum):
     database = "database"  # SQL on the jobs database (pg_terminate_backend, a lock)
     database_host = "database host"  # pg_ctlcluster where Postgres runs (restart)
     queue = "queue"  # publishing to the backend's queue
+    cluster = "cluster"  # a RabbitMQ cluster whose nodes are containers here (RABBITMQ_NODES)
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,13 @@ class Fault:
     needs: Needs
     what: str
     lasts_s: float = 0.0  # how long it stays broken (the outage, the alarm, the lock)
+    # How long its strike waits, at most, for the clients to notice and come back (a
+    # silence, a lost node): the bound they are held to, and the cell leaves room for it.
+    notice_bound_s: float = 0.0
 
     def load_s(self, at_least: float) -> float:
         """The cell's measured load: a third before the strike, room after it to recover."""
-        return max(at_least, 3 * self.lasts_s)
+        return max(at_least, 3 * self.lasts_s, 1.5 * (self.notice_bound_s + self.lasts_s))
 
 
 FAULTS: tuple[Fault, ...] = (
@@ -48,6 +52,15 @@ FAULTS: tuple[Fault, ...] = (
     Fault("job-hang", Needs.database,
           "the orders table locked for 10 s: price_order jobs hang past their 3 s deadline",
           lasts_s=10.0),
+    Fault("silent-connection", Needs.processes,
+          "the workers' and the API's AMQP connections go silent (no FIN, no RST); new ones work",
+          notice_bound_s=30.0),
+    Fault("reconnect-with-prefetch", Needs.processes,
+          "the workers' AMQP connections cut while they hold prefetched, unacked messages",
+          notice_bound_s=10.0),
+    Fault("node-loss", Needs.cluster,
+          "docker kill the RabbitMQ node leading the job queue; 10 s later it starts again",
+          lasts_s=10.0, notice_bound_s=20.0),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FAULTS}
 NAMES = tuple(BY_NAME)

@@ -58,3 +58,8 @@ def test_a_worker_started_with_a_bad_heartbeat_says_so_in_one_line() -> None:
     assert done.returncode != 0
     assert done.stderr.strip().startswith("error: bad settings: AMQP_HEARTBEAT_S:"), done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_the_cluster_nodes_for_node_loss_are_a_comma_list() -> None:
+    nodes = Settings(rabbitmq_nodes=" n-1, n-2 ,n-3,")
+    assert nodes.rabbitmq_nodes == ("n-1", "n-2", "n-3")

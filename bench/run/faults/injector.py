@@ -55,13 +55,21 @@ class Injector:
             return {}
         return {"TEST_PUBLISH_DELAY_MS": str(self.publish_delay_ms)}
 
+    def prepare(self, ctx: "Context") -> None:
+        """Before its cell's API and workers start: what they must run through (a proxy)."""
+
+    def finish(self, ctx: "Context") -> None:
+        """After its cell, its workers stopped and the API back as every cell runs it."""
+
     def strike(self, ctx: FaultContext) -> None:
         """Break it now; NotStruck if there was nothing to break."""
         raise NotImplementedError
 
-    def strike_later(self, ctx: "Context", cell: Cell, marks: Marks) -> threading.Thread:
+    def strike_later(
+        self, ctx: "Context", cell: Cell, run_id: str, marks: Marks
+    ) -> threading.Thread:
         """Strike a third of the way into the measured load, from a thread."""
-        fault = FaultContext(ctx, cell, marks)
+        fault = FaultContext(ctx, cell, run_id, marks)
         at = ctx.profile.warmup_s + self.load_s(ctx.profile) / 3
 
         def strike() -> None:

@@ -1,11 +1,11 @@
 """Whether this machine has what a fault needs (bench/spec/faults.py Needs): the tools on the
-broker's or the database's host, or a way to administer RabbitMQ."""
+broker's or the database's host, a way to administer RabbitMQ, or a cluster's nodes."""
 
 import shutil
 
 from sqlalchemy.engine import make_url
 
-from bench.run.probes import rabbit
+from bench.run.probes import cluster, rabbit
 from bench.spec.faults import Needs
 from core.settings import Settings
 
@@ -13,6 +13,8 @@ from core.settings import Settings
 def problem(needs: Needs, settings: Settings) -> str | None:
     """Why a fault that needs `needs` cannot be injected against these services, or None."""
     match needs:
+        case Needs.cluster:
+            return cluster.problem(settings)
         case Needs.broker_host:
             return broker_host_problem(settings)
         case Needs.database_host:

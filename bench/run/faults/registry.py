@@ -3,6 +3,8 @@ to each other): what the runner asks about a cell's fault, never the fault's nam
 
 from bench.raw import Cell
 from bench.run.faults.broker import BrokerAlarm, BrokerDrop, BrokerRestart, Poison
+from bench.run.faults.cluster import NodeLoss
+from bench.run.faults.connections import ReconnectWithPrefetch, SilentConnection
 from bench.run.faults.database import DbDrop, DbRestart, JobHang
 from bench.run.faults.injector import Injector
 from bench.run.faults.kills import ApiKill, GracefulStop, WorkerKill, WorkerKillParent
@@ -11,6 +13,7 @@ ALL: tuple[Injector, ...] = (
     WorkerKill(), WorkerKillParent(), GracefulStop(), ApiKill(),
     BrokerDrop(), Poison(), BrokerRestart(), BrokerAlarm(),
     DbDrop(), DbRestart(), JobHang(),
+    SilentConnection(), ReconnectWithPrefetch(), NodeLoss(),
 )  # fmt: skip
 INJECTORS = {i.name: i for i in ALL}
 

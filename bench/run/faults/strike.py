@@ -20,6 +20,7 @@ class NotStruck(Exception):
 class FaultContext:
     run: "Context"
     cell: Cell
+    run_id: str  # the cell's jobs carry it
     marks: Marks
 
     @property
@@ -32,6 +33,12 @@ class FaultContext:
 
     def note(self, text: str) -> None:
         self.marks.fault_notes.append(text)
+
+    def timing(self, what: str, at: float | None) -> None:
+        """A moment the strike saw (epoch seconds), kept as seconds after the strike; None:
+        not within the fault's bound."""
+        assert self.marks.t_fault is not None, "struck() first"
+        self.marks.fault_timings[what] = None if at is None else round(at - self.marks.t_fault, 2)
 
     def struck(self) -> None:
         """The fault's time: at the kill, after any wait for work in flight."""

@@ -4,15 +4,11 @@ first one, and the rest of the backlog is discarded (the workers stay up for the
 variant's next cell). The backlog is sized from the fastest rate seen so far."""
 
 import math
-import random
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
-
-import httpx
 
 from bench.raw import Cell, Marks
 from bench.run.context import Context, Phase
@@ -21,10 +17,8 @@ from bench.run.probes.sampler import Sampler
 from bench.run.wait import until, within
 from bench.spec.models import Purpose
 from bench.spec.profiles import Profile
-from bench.spec.scenarios import SCENARIOS, jobs_path
+from bench.spec.scenarios import SCENARIOS
 
-PREFILL_CHUNK = 500
-PREFILL_CONCURRENCY = 4
 MARGIN = 1.15  # a backlog this much larger than the fastest rate seen needs
 
 
@@ -60,29 +54,6 @@ class Backlogs:
         return min(statistics.median(r) for r in rates if r)
 
 
-def prefill(http: httpx.Client, cell: Cell, run_id: str, backlog: int) -> None:
-    """The backlog, posted in batches, a few at a time (the API batches them again)."""
-    rng = random.Random(cell.index)
-    batches, path = [], "/jobs"
-    for start in range(0, backlog, PREFILL_CHUNK):
-        jobs = []
-        for _ in range(min(PREFILL_CHUNK, backlog - start)):
-            task, payload = SCENARIOS[cell.scenario].generate(rng)
-            path = jobs_path(task)
-            jobs.append(
-                {"backend": cell.backend, "task": task, "payload": payload, "run_id": run_id}
-            )
-        batches.append({"jobs": jobs})
-
-    def post(body: dict[str, object]) -> None:
-        r = http.post(f"{path}/batch", json=body)
-        if r.status_code != 202:
-            raise RuntimeError(f"prefill failed: {r.status_code} {r.text[:300]}")
-
-    with ThreadPoolExecutor(PREFILL_CONCURRENCY) as pool:
-        list(pool.map(post, batches))
-
-
 def settle(ctx: Context, run_id: str, limit_s: float = 60) -> None:
     """Until no job of the run is running; the unstarted are deleted meanwhile (messages
     of discarded jobs that workers prefetched find no row and change nothing)."""
@@ -102,7 +73,7 @@ def run(
     amqp.each_queue(ctx.settings, "purge")
     backlog = backlogs.size(cell)
     on_phase(f"prefill {backlog}")
-    prefill(ctx.services.http, cell, run_id, backlog)
+    ctx.services.post_backlog(cell, run_id, backlog)
     ctx.workers.stop()  # every worker gone before the sampler and the window
     message = amqp.peek_message(ctx.settings.amqp_url, queue)
     if cell.rtt_ms is not None and ctx.workers.distance is not None:

@@ -83,6 +83,8 @@ def queue_state(ctx: Context, cell: Cell, marks: Marks) -> None:
 
 def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) -> Marks:
     fault = registry.of(cell)
+    if fault is not None:
+        fault.prepare(ctx)
     api_env = fault.api_env() if fault is not None else {}
     if api_env:  # the API as the fault needs it, for this cell only
         ctx.services.restart_api(api_env)
@@ -116,6 +118,8 @@ def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) 
             ctx.workers.stop()  # a fault cell's workers hold every transaction
         if api_env:
             ctx.services.restart_api()
+        if fault is not None:
+            fault.finish(ctx)
 
 
 def measure(
@@ -124,7 +128,7 @@ def measure(
     """Locust's warm-up and measured load, the fault struck in it; the window in `marks`."""
     profile = ctx.profile
     marks.t_measure_start = marks.t_load_start + profile.warmup_s
-    striker = fault.strike_later(ctx, cell, marks) if fault is not None else None
+    striker = fault.strike_later(ctx, cell, run_id, marks) if fault is not None else None
     measured = fault.load_s(profile) if fault is not None else profile.duration_s
     run_s, schedule = profile.warmup_s + measured, None
     if cell.model is Model.latency:

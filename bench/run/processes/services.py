@@ -1,17 +1,24 @@
 """The stub and the API a run starts once and shares between every cell and both
 backends; restarted only when a cell needs another API app or a fault hook."""
 
+import random
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 
+from bench.raw import Cell
 from bench.run import commands
 from bench.run.probes import amqp
 from bench.run.probes.jobsdb import JobsDB
 from bench.run.processes.supervisor import Processes, wait_http
 from bench.run.target import Target
+from bench.spec.scenarios import SCENARIOS, jobs_path
 from bench.spec.variants import BENCH_API
+
+BACKLOG_CHUNK = 500  # jobs per batch POST
+BACKLOG_CONCURRENCY = 4
 
 
 class Services:
@@ -49,6 +56,29 @@ class Services:
     def ensure_api(self, app: str) -> None:
         if not self.target.external and self.api_app != app:
             self.restart_api(app=app)
+
+    def post_backlog(self, cell: Cell, run_id: str, n: int) -> None:
+        """n jobs of the cell's scenario through the API, in batches, a few at a time (the
+        API batches them again): a drain's backlog, a fault's burst."""
+        rng = random.Random(cell.index)
+        batches, path = [], "/jobs"
+        for start in range(0, n, BACKLOG_CHUNK):
+            jobs = []
+            for _ in range(min(BACKLOG_CHUNK, n - start)):
+                task, payload = SCENARIOS[cell.scenario].generate(rng)
+                path = jobs_path(task)
+                jobs.append(
+                    {"backend": cell.backend, "task": task, "payload": payload, "run_id": run_id}
+                )
+            batches.append({"jobs": jobs})
+
+        def post(body: dict[str, object]) -> None:
+            r = self.http.post(f"{path}/batch", json=body)
+            if r.status_code != 202:
+                raise RuntimeError(f"posting jobs failed: {r.status_code} {r.text[:300]}")
+
+        with ThreadPoolExecutor(BACKLOG_CONCURRENCY) as pool:
+            list(pool.map(post, batches))
 
     def loop_lag(self, reset: bool = True) -> dict[str, Any] | None:
         """The API's event-loop lag since the last reset (None: probe off or unreachable)."""
