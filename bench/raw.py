@@ -85,6 +85,7 @@ class Marks(BaseModel):
     # What the strike saw, seconds after it ("workers reconnected", "new leader", ...);
     # None: not within the fault's bound
     fault_timings: dict[str, float | None] = Field(default_factory=dict)
+    fault_bounds: dict[str, float] = Field(default_factory=dict)  # how long each was awaited
     api_publish_delay_ms: int | None = None
     left_in_queue: int | None = None  # fault cells, after the drain
     consumers: int | None = None

@@ -103,6 +103,7 @@ class FaultFigures(BaseModel):
     # what the strike saw, seconds after it ("workers reconnected", "new leader"); None:
     # not within the fault's bound
     timings: dict[str, float | None] = Field(default_factory=dict)
+    timing_bounds: dict[str, float] = Field(default_factory=dict)  # how long each was awaited
     dead_lettered: int  # messages in the backend's dead-letter queue afterwards
     left_in_queue: int  # messages still queued after the drain
     # a worker consumed from the queue after the drain; None: not measured (an older record

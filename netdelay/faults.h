@@ -1,7 +1,8 @@
 /* netdelay's faults, for the harness's fault cells, on a signal to the proxy:
  *   SIGUSR1  every open connection goes silent for good: nothing more is forwarded either
- *            way and nothing is closed (no FIN, no RST), as when a NAT entry or a balancer's
- *            flow vanishes. New connections work. Prints "silenced N at T".
+ *            way and nothing is closed (no FIN, no RST), as when the flow behind a balancer
+ *            vanishes (the proxy's own TCP still acknowledges until its buffers fill, so
+ *            keepalive sees nothing). New connections work. Prints "silenced N at T".
  *   SIGUSR2  every open connection is cut (both sockets shut down). Prints "cut N at T".
  * After either, each new connection prints "accepted PORT at T" (T: epoch seconds), so the
  * harness sees when each group of clients noticed and came back. Included by netdelay.c.
@@ -20,7 +21,7 @@ struct tracked { /* one open connection, as the faults see it */
 
 static pthread_mutex_t tracked_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tracked open_links = {&open_links, &open_links, -1, -1, 0}; /* a ring */
-static int faulted; /* a fault has struck: say when each new connection comes */
+static int faulted; /* a fault has struck: say when each new connection comes (locked) */
 
 static double now_epoch(void) {
     struct timespec t;
@@ -31,14 +32,15 @@ static double now_epoch(void) {
 static void track(struct tracked *t, int client, int server, const char *port) {
     t->client = client;
     t->server = server;
-    pthread_mutex_lock(&tracked_lock);
+    pthread_mutex_lock(&tracked_lock); /* a strike sees it, or it comes after the strike */
     t->next = open_links.next;
     t->prev = &open_links;
     open_links.next->prev = t;
     open_links.next = t;
+    double at = faulted ? now_epoch() : 0;
     pthread_mutex_unlock(&tracked_lock);
-    if (__atomic_load_n(&faulted, __ATOMIC_ACQUIRE)) {
-        printf("accepted %s at %.6f\n", port, now_epoch());
+    if (at) {
+        printf("accepted %s at %.6f\n", port, at);
         fflush(stdout);
     }
 }
@@ -80,8 +82,9 @@ static void strike_on_signal(const sigset_t *faults) {
         }
         n++;
     }
-    __atomic_store_n(&faulted, 1, __ATOMIC_RELEASE);
+    faulted = 1;
+    double at = now_epoch(); /* before any connection it did not strike */
     pthread_mutex_unlock(&tracked_lock);
-    printf("%s %d at %.6f\n", sig == SIGUSR1 ? "silenced" : "cut", n, now_epoch());
+    printf("%s %d at %.6f\n", sig == SIGUSR1 ? "silenced" : "cut", n, at);
     fflush(stdout);
 }

@@ -27,8 +27,13 @@ done
 running=$(docker exec "${containers[0]}" rabbitmqctl -q cluster_status --formatter json |
   python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["running_nodes"])))')
 echo "# cluster up in $(( $(date +%s) - started )) s: $running" >&2
+if [ "$(wc -w <<<"$running")" -ne 3 ]; then
+  echo "error: the cluster runs $running, not three nodes: see docker compose -p $COMPOSE_PROJECT_NAME logs" >&2
+  exit 1
+fi
 nodes=$(IFS=,; echo "${containers[*]}")
 echo "export AMQP_URL=amqp://$RABBITMQ_USER:$RABBITMQ_PASSWORD@127.0.0.1:$CLUSTER_AMQP_PORT/"
 echo "export RABBITMQ_MANAGEMENT_URL=http://$RABBITMQ_USER:$RABBITMQ_PASSWORD@127.0.0.1:$RABBITMQ_UI_PORT"
+# For the broker faults; node-loss never uses it (it may kill that node), only RABBITMQ_NODES.
 echo "export RABBITMQCTL='docker exec ${containers[0]} rabbitmqctl'"
 echo "export RABBITMQ_NODES=$nodes"

@@ -38,7 +38,10 @@ def while_it_lasted(data: CellData, fault: str, start: float, end: float) -> dic
     spec = BY_NAME[fault]
     if (spec.lasts_s == 0 and spec.notice_bound_s == 0) or end <= start:
         return {"refused_during": None, "flowing_during": None}
-    return during(data, start, end)
+    figures = during(data, start, end)
+    if not spec.touches_api:  # nothing it did could refuse a POST
+        figures |= {"refused_during": None, "first_refusal_s": None}
+    return figures
 
 
 def deadline_cuts(data: CellData) -> tuple[int, float | None]:
@@ -91,6 +94,7 @@ def figures(data: CellData) -> FaultFigures:
         recovery_s=recovery,
         resumed_s=resumed(data, t_fault) if t_fault is not None else None,
         timings=marks.fault_timings,
+        timing_bounds=marks.fault_bounds,
         dead_lettered=marks.dead_lettered or 0,
         left_in_queue=marks.left_in_queue or 0,
         consuming_after=consuming_after(marks),

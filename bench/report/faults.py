@@ -2,7 +2,6 @@
 
 from bench.report.blocks import Block, Bullets, Heading, Para, Table
 from bench.report.format import DASH, num
-from bench.spec.faults import BY_NAME
 from bench.spec.variants import order_key
 from bench.summary import CellResult, FaultFigures, Summary
 
@@ -121,11 +120,11 @@ def seen(c: CellResult) -> list[str]:
     """What the strike itself saw, seconds after it; past its bound, said so."""
     f = c.fault
     assert f is not None
-    bound = BY_NAME[f.fault].notice_bound_s if f.fault in BY_NAME else None
     said = [
-        f"{what} {num(s)}" if s is not None else f"{what}: NOT within {num(bound)} s"
+        f"{what} {num(s)}" if s is not None
+        else f"{what}: NOT within {num(f.timing_bounds.get(what))} s"
         for what, s in f.timings.items()
-    ]
+    ]  # fmt: skip
     return [f.fault, c.variant, "; ".join(said)]
 
 
@@ -204,10 +203,10 @@ def fault_blocks(summary: Summary, brief: bool = False) -> list[Block]:
 SEEN = (
     "What the strike itself watched, in seconds after it: when each group of clients (the "
     "workers, the API) opened its first new connection to RabbitMQ after its connections "
-    "went silent or were cut; when the cluster had a new leader for the queue (polled with "
-    "rabbitmqctl about once a second, so an upper bound), and when the killed node, started "
-    "again, was back in the cluster and online for the queue. NOT within: the fault's bound "
-    "passed first."
+    "went silent or were cut (the first process of the group to notice); when the cluster "
+    "had a new leader for the queue (polled with rabbitmqctl about once a second, so an "
+    "upper bound), and when the killed node, started again, was back in the cluster and "
+    "online for the queue. NOT within: the bound given passed first."
 )
 NOT_RUN = (
     "Faults of the profile not run here (their tools are not on this machine), so not measured:"

@@ -25,6 +25,7 @@ class Fault:
     # How long its strike waits, at most, for the clients to notice and come back (a
     # silence, a lost node): the bound they are held to, and the cell leaves room for it.
     notice_bound_s: float = 0.0
+    touches_api: bool = True  # False: the API's refusals while it lasts are not its doing
 
     def load_s(self, at_least: float) -> float:
         """The cell's measured load: a third before the strike, room after it to recover."""
@@ -57,7 +58,7 @@ FAULTS: tuple[Fault, ...] = (
           notice_bound_s=30.0),
     Fault("reconnect-with-prefetch", Needs.processes,
           "the workers' AMQP connections cut while they hold prefetched, unacked messages",
-          notice_bound_s=10.0),
+          notice_bound_s=20.0, touches_api=False),
     Fault("node-loss", Needs.cluster,
           "docker kill the RabbitMQ node leading the job queue; 10 s later it starts again",
           lasts_s=10.0, notice_bound_s=20.0),

@@ -51,7 +51,7 @@ def test_clients_come_back_and_nothing_is_lost(summary: Summary, fault: str) -> 
             continue
         where = f"{fault} {cell.variant}: {f.notes} {f.timings}"
         groups = ("workers", "api") if fault == "silent-connection" else ("workers",)
-        assert set(f.timings) == {f"{g} reconnected" for g in groups}, where
+        assert set(f.timings) == {f"{g}: first reconnect" for g in groups}, where
         for seconds in f.timings.values():
             assert seconds is not None and 0 < seconds <= bound, where
         assert f.resumed_s is not None and f.resumed_s <= RESUME_BOUND_S, where

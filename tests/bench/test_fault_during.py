@@ -59,11 +59,12 @@ def test_what_the_strike_saw_is_shown_and_a_missed_bound_says_so() -> None:
     figures = FaultFigures(
         fault="silent-connection", notes=[], at_s=5.0, rejected_at_api=0, recovery_s=None,
         dead_lettered=0, left_in_queue=0, consuming_after=True,
-        timings={"workers reconnected": 11.0, "api reconnected": None},
+        timings={"workers: first reconnect": 11.0, "api: first reconnect": None},
+        timing_bounds={"workers: first reconnect": 30.0, "api: first reconnect": 30.0},
     )  # fmt: skip
     result = cast(Any, SimpleNamespace(fault=figures, variant="taskiq"))
     assert seen(result) == [
         "silent-connection",
         "taskiq",
-        "workers reconnected 11.0; api reconnected: NOT within 30.0 s",
+        "workers: first reconnect 11.0; api: first reconnect: NOT within 30.0 s",
     ]

@@ -44,7 +44,7 @@ def exports(text: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def cluster_env() -> Iterator[dict[str, str]]:
-    done = subprocess.run([str(SCRIPT)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([str(SCRIPT)], capture_output=True, text=True, timeout=300)
     try:
         assert done.returncode == 0, done.stderr[-3000:]
         print(done.stderr.strip().splitlines()[-1])  # "cluster up in N s: ..."
@@ -70,7 +70,7 @@ def summary(
            "--models", "none", "--faults", "node-loss", "--variants", ",".join(VARIANTS),
            "--api-port", "18004", "--stub-port", "18095"]  # fmt: skip
     done = subprocess.run(cmd, cwd=ROOT, env=os.environ | cluster_env, capture_output=True,
-                          text=True, timeout=1200)  # fmt: skip
+                          text=True, timeout=1000)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     print(done.stdout[-3000:])
     [run] = list(results.iterdir())

@@ -49,18 +49,20 @@ class ThroughProxy(Injector):
         n, at = self.proxy.strike(how)
         if n == 0:
             raise NotStruck("no client connection went through the proxy")
-        proxy, deadline = self.proxy, time.monotonic() + self.spec.notice_bound_s
+        proxy, bound = self.proxy, self.spec.notice_bound_s
+        deadline = time.monotonic() + bound
         for group in self.GROUPS:
             left = max(0.0, deadline - time.monotonic())
             back = within(lambda g=group: proxy.back_at(g, at), left, 0.1)  # type: ignore[misc]
-            ctx.timing(f"{group} reconnected", back)
+            ctx.timing(f"{group}: first reconnect", back, bound)
         return n
 
 
 class SilentConnection(ThroughProxy):
     """Every AMQP connection of the workers and the API goes silent: no FIN, no RST, nothing
-    forwarded, as when a NAT entry or a balancer's flow vanishes; new connections work.
-    Only a heartbeat can notice it (AMQP_HEARTBEAT_S)."""
+    forwarded, as when the flow behind a balancer or NAT vanishes; new connections work.
+    The clients' own TCP peer (the proxy) still acknowledges what they send, as a balancer
+    does, so TCP keepalive cannot notice: only the AMQP heartbeat (AMQP_HEARTBEAT_S)."""
 
     name = "silent-connection"
     GROUPS = ("workers", "api")
@@ -90,7 +92,7 @@ class ReconnectWithPrefetch(ThroughProxy):
             raise NotStruck(f"the workers held no prefetched message within {HELD_WAIT_S:g} s")
         n = self.hit(ctx, "cut")
         ctx.note(f"{burst} jobs posted at once; {n} worker connection(s) cut holding "
-                 f"{held} unacknowledged message(s)")  # fmt: skip
+                 f"{held} unacknowledged message(s), running or prefetched")  # fmt: skip
 
 
 def held_by_workers(ctx: FaultContext) -> int:
@@ -98,5 +100,6 @@ def held_by_workers(ctx: FaultContext) -> int:
     queue (so every worker holds its whole prefetch): the jobs queued or running, less
     those still ready in the queue. 0 until the queue has some left over."""
     ready, _ = amqp.counts(ctx.settings.amqp_url, ctx.settings.queue_for(ctx.backend))
-    waiting = ctx.run.db.count_status(JobStatus.queued) + ctx.run.db.count_status(JobStatus.running)
+    db, run = ctx.run.db, ctx.run_id
+    waiting = db.count_status(JobStatus.queued, run) + db.count_status(JobStatus.running, run)
     return max(0, waiting - ready) if ready > 0 else 0

@@ -37,6 +37,12 @@ class Injector:
         """Why it cannot be injected against these services from here, or None."""
         return needs.problem(self.spec.needs, settings)
 
+    @property
+    def strike_limit_s(self) -> float:
+        """How long the cell waits for its strike after the load: its outage, its bound,
+        and the slow steps of a strike (a node started and back) within 240 s."""
+        return self.spec.lasts_s + self.spec.notice_bound_s + 240
+
     def load_s(self, profile: Profile) -> float:
         """Its cell's measured load."""
         return self.spec.load_s(profile.fault_duration_s)

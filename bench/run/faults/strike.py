@@ -1,6 +1,7 @@
 """What a fault sees of the cell it strikes: the run's parts, the cell, its marks, and the
 restart of the workers a supervisor would do after it."""
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ class FaultContext:
     cell: Cell
     run_id: str  # the cell's jobs carry it
     marks: Marks
+    wall_fault: float = 0.0  # the strike on this host's clock, for what the strike times
 
     @property
     def backend(self) -> Backend:
@@ -34,15 +36,17 @@ class FaultContext:
     def note(self, text: str) -> None:
         self.marks.fault_notes.append(text)
 
-    def timing(self, what: str, at: float | None) -> None:
-        """A moment the strike saw (epoch seconds), kept as seconds after the strike; None:
-        not within the fault's bound."""
-        assert self.marks.t_fault is not None, "struck() first"
-        self.marks.fault_timings[what] = None if at is None else round(at - self.marks.t_fault, 2)
+    def timing(self, what: str, at: float | None, bound_s: float) -> None:
+        """A moment the strike saw (epoch seconds on this host's clock), kept as seconds
+        after the strike; None: not within `bound_s`, kept beside it."""
+        assert self.wall_fault, "struck() first"
+        self.marks.fault_timings[what] = None if at is None else round(at - self.wall_fault, 2)
+        self.marks.fault_bounds[what] = bound_s
 
     def struck(self) -> None:
         """The fault's time: at the kill, after any wait for work in flight."""
         self.marks.t_fault = self.run.db.now()
+        self.wall_fault = time.time()
 
     def restart_workers(self, name: str | None) -> None:
         """One worker process by name, or all of them, as a supervisor would; then consuming."""

@@ -83,12 +83,13 @@ def queue_state(ctx: Context, cell: Cell, marks: Marks) -> None:
 
 def run(ctx: Context, cell: Cell, run_id: str, cell_dir: Path, on_phase: Phase) -> Marks:
     fault = registry.of(cell)
-    if fault is not None:
-        fault.prepare(ctx)
-    api_env = fault.api_env() if fault is not None else {}
-    if api_env:  # the API as the fault needs it, for this cell only
-        ctx.services.restart_api(api_env)
+    api_env: dict[str, str] = {}
     try:
+        if fault is not None:
+            fault.prepare(ctx)
+            api_env = fault.api_env()
+        if api_env:  # the API as the fault needs it, for this cell only
+            ctx.services.restart_api(api_env)
         if cell.model.producer:
             ctx.workers.stop()  # the API's rate alone: nothing consumes
         else:
@@ -144,7 +145,13 @@ def measure(
         run_s, ctx.target.locust_workers, schedule,
     )  # fmt: skip
     if striker is not None:
-        striker.join(120)
+        assert fault is not None
+        striker.join(fault.strike_limit_s)
+        if striker.is_alive():  # its figures would come after the record: the cell is invalid
+            marks.fault_notes.append(
+                f"fault injection failed: the strike still ran {fault.strike_limit_s:g} s "
+                "after the load"
+            )
     if cell.model is not Model.latency:
         marks.t_measure_end = ctx.db.now()
     marks.loop_lag = ctx.services.loop_lag(reset=True)

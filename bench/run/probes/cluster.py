@@ -41,13 +41,16 @@ def nodes(settings: Settings) -> dict[str, str]:
 def ctl(container: str, *args: str) -> Any:
     """rabbitmqctl on that node, its JSON answer."""
     out = docker("exec", container, "rabbitmqctl", "-q", *args, "--formatter", "json")
-    return json.loads(out)
+    try:
+        return json.loads(out)
+    except ValueError as exc:
+        raise ClusterError(f"rabbitmqctl {args[0]} on {container}: not JSON: {out[:200]}") from exc
 
 
 def queue_state(container: str, queue: str) -> dict[str, Any]:
     """The queue's leader, members and online members, as that node sees them."""
     listed = ctl(container, "list_queues", "name", "leader", "members", "online")
-    found: list[dict[str, Any]] = [q for q in listed if q["name"] == queue]
+    found: list[dict[str, Any]] = [q for q in listed if q.get("name") == queue]
     if not found:
         raise ClusterError(f"{queue} is not declared on the cluster")
     return found[0]
@@ -74,7 +77,7 @@ def elected(survivor: str, queue: str, old: str) -> tuple[str, float] | None:
     """(the new leader, when seen) once the queue has a leader other than `old`."""
     try:
         leader = queue_state(survivor, queue)["leader"]
-    except ClusterError:  # the node is still sorting out its peer's death
+    except (ClusterError, KeyError):  # the node is still sorting out its peer's death
         return None
     return (leader, time.time()) if leader and leader != old else None
 
@@ -84,6 +87,6 @@ def rejoined(survivor: str, queue: str, node: str) -> float | None:
     try:
         running = ctl(survivor, "cluster_status")["running_nodes"]
         online = queue_state(survivor, queue)["online"]
-    except ClusterError:
+    except (ClusterError, KeyError):
         return None
     return time.time() if node in running and node in online else None

@@ -84,10 +84,12 @@ class JobsDB:
         with self.engine.begin() as c:
             return int(c.execute(sql, {"r": run_id}).rowcount)
 
-    def count_status(self, status: str) -> int:
+    def count_status(self, status: str, run_id: str | None = None) -> int:
+        """Rows with that status (of one run's jobs, if given)."""
+        run = " AND run_id = :r" if run_id is not None else ""
         with self.engine.connect() as c:
-            sql = text("SELECT count(*) FROM jobs WHERE status = :s")
-            return int(c.scalar(sql, {"s": status}) or 0)
+            sql = text(f"SELECT count(*) FROM jobs WHERE status = :s{run}")
+            return int(c.scalar(sql, {"s": status, "r": run_id}) or 0)
 
     def reset(self) -> None:
         """Empty the job tables, so every run starts from the same data (sales_report's

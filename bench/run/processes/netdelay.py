@@ -232,20 +232,25 @@ class FaultProxy:
     def env(self, group: str) -> dict[str, str]:
         """The settings that send a group's AMQP connections through the proxy."""
         netloc = _netloc(self.amqp.netloc, self.routes[group].local_port)
-        return {"AMQP_URL": urlunsplit(self.amqp._replace(netloc=netloc))}
+        # No failover list (.env may give Celery one): every connection through the proxy.
+        url = urlunsplit(self.amqp._replace(netloc=netloc))
+        return {"AMQP_URL": url, "AMQP_FAILOVER_URLS": ""}
 
-    def said(self) -> list[str]:
+    def said(self, since: int | None = None) -> list[str]:
+        """Its whole lines since its start (or the byte offset `since`)."""
         with self.log.open("rb") as f:
-            f.seek(self.start_at)
-            return f.read().decode(errors="replace").splitlines()
+            f.seek(self.start_at if since is None else since)
+            text = f.read().decode(errors="replace")
+        return text.splitlines()[: text.count("\n")]  # a line still being written waits
 
     def strike(self, how: str) -> tuple[int, float]:
         """Silence or cut every open connection: how many, and when (epoch seconds)."""
         sig, word = self.SIGNALS[how]
+        since = self.log.stat().st_size
         os.kill(self.procs.running[self.name].pid, sig)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            for line in self.said():
+            for line in self.said(since):
                 if line.startswith(f"{word} "):  # "silenced N at T"
                     _, n, _, at = line.split()
                     return int(n), float(at)
