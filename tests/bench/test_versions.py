@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from bench.jsonfile import UnknownVersion
-from bench.raw import Cell, CellRecord, Marks, RunRecord
+from bench.raw import RAW_VERSIONS, Cell, CellRecord, Marks, RunRecord
 from bench.replication import Replication
 from bench.spec.models import Model
 from bench.summary import Summary
 from tests.bench.test_report import make_summary
 from tests.helpers.processes import ROOT
+
+READS = ", ".join(map(str, RAW_VERSIONS))  # what the message names: 1, 2, 3, ...
 
 
 def saved_run(run_dir: Path, cell_version: int) -> Path:
@@ -42,12 +44,12 @@ def with_version(path: Path, version: int) -> None:
 def test_every_record_of_an_unknown_version_is_refused_by_name(tmp_path: Path) -> None:
     cell_dir = saved_run(tmp_path / "20261205-120000", cell_version=99)
     with pytest.raises(
-        UnknownVersion, match=r"cell.json is version 99; this harness reads 1, 2, 3"
+        UnknownVersion, match=rf"cell.json is version 99; this harness reads {READS}"
     ):
         CellRecord.load(cell_dir)
     run_dir = cell_dir.parent.parent
-    with_version(run_dir / RunRecord.FILE, 4)
-    with pytest.raises(UnknownVersion, match=r"run.json is version 4"):
+    with_version(run_dir / RunRecord.FILE, 99)
+    with pytest.raises(UnknownVersion, match=r"run.json is version 99"):
         RunRecord.load(run_dir)
     make_summary().dump(tmp_path)
     with_version(tmp_path / Summary.FILE, 99)
@@ -78,6 +80,6 @@ def test_report_of_a_run_with_an_unknown_cell_version_is_one_line(tmp_path: Path
     assert done.returncode != 0
     [line] = done.stderr.strip().splitlines()
     assert line == (
-        f"error: {cell_dir / CellRecord.FILE} is version 99; this harness reads 1, 2, 3"
+        f"error: {cell_dir / CellRecord.FILE} is version 99; this harness reads {READS}"
     )
     assert not (cell_dir.parent.parent / Summary.FILE).exists()  # nothing written
