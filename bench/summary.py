@@ -98,10 +98,8 @@ class FaultFigures(BaseModel):
     at_s: float | None  # when it struck, seconds after load start
     rejected_at_api: int  # 503s: publish failed, row marked failed, nothing queued
     recovery_s: float | None  # from the fault to the first completion of a job started after it
-    # from the fault to the first completion of a job accepted after it
-    resumed_s: float | None = None
-    # what the strike saw, seconds after it ("workers reconnected", "new leader"); None:
-    # not within the fault's bound
+    resumed_s: float | None = None  # from the fault to the first job accepted after it done
+    # what the strike saw, s after it ("new leader"); None: not within timing_bounds
     timings: dict[str, float | None] = Field(default_factory=dict)
     timing_bounds: dict[str, float] = Field(default_factory=dict)  # how long each was awaited
     dead_lettered: int  # messages in the backend's dead-letter queue afterwards
