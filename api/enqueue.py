@@ -24,7 +24,7 @@ from sqlalchemy import ARRAY, Table, Uuid, any_, bindparam, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import func
 
-from api.publishers import Publisher, publish
+from api.publishers import Outgoing, Publisher, publish
 from api.schemas import JobBase
 from core.contract import Backend, JobStatus
 from core.models import Job
@@ -198,7 +198,7 @@ class Enqueuer:
             log.warning("enqueue: the database refused the batch: %s", exc)
             raise DatabaseRefused(exc) from exc
         try:
-            jobs = [(i, job.backend, job.task) for i, job in pairs]
+            jobs = [(job.backend, outgoing(i, job)) for i, job in pairs]
             failed = await publish(self.publishers, jobs)
             if failed:  # their rows say failed before anyone is told so
                 async with conn.begin():
@@ -219,9 +219,15 @@ class Enqueuer:
         return failed
 
 
+def outgoing(job_id: UUID, job: JobBase) -> Outgoing:
+    return Outgoing(job_id, job.task, job.run_at, job.priority)
+
+
 def row(job_id: UUID, job: JobBase) -> dict[str, object]:
     return {
         "id": job_id,
+        "run_at": job.run_at,
+        "priority": job.priority.value,
         "backend": job.backend.value,
         "task": job.task,
         "status": JobStatus.publishing.value,

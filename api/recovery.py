@@ -28,14 +28,20 @@ from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import func
 
-from api.publishers import Publisher, publish
-from core.contract import UNFINISHED, Backend, JobStatus
+from api.publishers import Outgoing, Publisher, publish
+from core.contract import UNFINISHED, Backend, JobStatus, Priority
 from core.models import Job
 from core.settings import Settings
 from core.topology import DeadLetters, declare_dead_letters, job_id_of
 
 log = logging.getLogger(__name__)
 BATCH = 500
+
+
+def outgoing(row: Any) -> tuple[Backend, Outgoing]:
+    """A row's message as first published: a delayed job keeps its run_at."""
+    job = Outgoing(row.id, row.task, row.run_at, Priority(row.priority))
+    return Backend(row.backend), job
 
 
 @dataclass
@@ -122,7 +128,7 @@ class Recovery:
         async with self.sessionmaker() as session:
             rows = (
                 await session.execute(
-                    select(Job.id, Job.backend, Job.task)
+                    select(Job.id, Job.backend, Job.task, Job.run_at, Job.priority)
                     .where(
                         Job.status == JobStatus.publishing,
                         Job.backend.in_([b.value for b in self.publishers]),
@@ -135,9 +141,7 @@ class Recovery:
             ).all()
             if not rows:
                 return 0
-            failed = await publish(
-                self.publishers, [(r.id, Backend(r.backend), r.task) for r in rows]
-            )
+            failed = await publish(self.publishers, [outgoing(r) for r in rows])
             sent = [r.id for r in rows if r.id not in failed]
             await session.execute(
                 update(Job)

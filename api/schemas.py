@@ -2,13 +2,13 @@
 so each task's payload is validated (and documented) by its own model."""
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.contract import Backend, JobStatus
+from core.contract import Backend, JobStatus, Priority
 from core.jobs import (
     FetchRatesPayload,
     PriceOrderPayload,
@@ -17,6 +17,10 @@ from core.jobs import (
 )
 
 MAX_BATCH = 1000
+# The longest delay accepted: a day. Celery's delay levels reach 8 years, but a delayed job
+# is a promise kept in RabbitMQ, and Taskiq's delay queue holds every shorter delay behind
+# a longer one (README, "Delayed jobs").
+MAX_DELAY_S = 86_400.0
 RunId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
@@ -41,6 +45,13 @@ class JobBase(BaseModel):
     task: str
     payload: BaseModel
     run_id: RunId | None = None
+    delay_s: float | None = Field(
+        None, gt=0, le=MAX_DELAY_S, description="start no earlier than this many seconds from now"
+    )
+    run_at: AwareDatetime | None = Field(
+        None, description="start no earlier than this time (with its UTC offset)"
+    )
+    priority: Priority = Priority.normal
 
     @field_validator("payload", mode="before", check_fields=False)
     @classmethod
@@ -51,6 +62,22 @@ class JobBase(BaseModel):
         if any("\x00" in s for s in strings(payload)):
             raise ValueError("strings in the payload must not contain U+0000 (NUL)")
         return payload
+
+    @model_validator(mode="after")
+    def one_start_time(self) -> Self:
+        """delay_s becomes run_at; a run_at must lie ahead, within MAX_DELAY_S."""
+        now = datetime.now(UTC)
+        if self.delay_s is not None:
+            if self.run_at is not None:
+                raise ValueError("give delay_s or run_at, not both")
+            self.run_at = now + timedelta(seconds=self.delay_s)
+        elif self.run_at is not None:
+            ahead = (self.run_at - now).total_seconds()
+            if not 0 < ahead <= MAX_DELAY_S:
+                raise ValueError(
+                    f"run_at must lie in the next {MAX_DELAY_S:g} s; it is {ahead:.0f} s from now"
+                )
+        return self
 
 
 class PriceOrderJob(JobBase):
@@ -92,6 +119,11 @@ class BatchAccepted(BaseModel):
     ids: list[UUID]
 
 
+class CancelOut(BaseModel):
+    id: UUID
+    status: JobStatus  # cancelled, or running while its worker stops it
+
+
 class JobOut(BaseModel):
     id: UUID
     backend: str
@@ -100,11 +132,14 @@ class JobOut(BaseModel):
     attempts: int
     duplicate_deliveries: int
     run_id: str | None
+    priority: Priority
     enqueued_at: datetime
+    run_at: datetime | None  # a delayed job's earliest start
+    cancel_requested_at: datetime | None
     first_started_at: datetime | None
     started_at: datetime | None  # the last attempt's start
     finished_at: datetime | None
-    queue_wait_ms: float | None  # enqueued -> first start
+    queue_wait_ms: float | None  # enqueued (a delayed job: run_at) -> first start
     service_ms: float | None  # last start -> finished
     e2e_ms: float | None
     result: dict[str, Any] | None

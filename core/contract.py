@@ -30,12 +30,25 @@ class JobStatus(StrEnum):
     running = "running"
     done = "done"
     failed = "failed"
+    cancelled = "cancelled"  # by POST /jobs/{id}/cancel: never ran, or was stopped
 
+
+class Priority(StrEnum):
+    """RabbitMQ 4 quorum queues know two levels: high (priority above 4) and normal."""
+
+    normal = "normal"
+    high = "high"
+
+
+# The AMQP message priority each level is sent with (both backends).
+MESSAGE_PRIORITY = {Priority.normal: 0, Priority.high: 9}
 
 UNFINISHED = (JobStatus.publishing, JobStatus.queued, JobStatus.running)
-FINISHED = (JobStatus.done, JobStatus.failed)
+FINISHED = (JobStatus.done, JobStatus.failed, JobStatus.cancelled)
 # Postgres notifies this channel with the job id when a job finishes (migration 0003).
 FINISHED_CHANNEL = "jobs_finished"
+# The API notifies this one with the id of a running job a client cancelled.
+CANCEL_CHANNEL = "jobs_cancel"
 
 
 def message_kwargs(job_id: UUID) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import func
 
+from core.cancels import RUNNING
 from core.contract import UNFINISHED, JobStatus
 from core.errors import is_transient
 from core.jobs import JOBS, JobContext, JobSpec
@@ -45,7 +46,9 @@ MARK_RUNNING = (
         first_started_at=func.coalesce(jobs.c.first_started_at, func.clock_timestamp()),
         started_at=func.clock_timestamp(),
     )
-    .returning(jobs.c.attempts, jobs.c.task, jobs.c.payload)
+    .returning(
+        jobs.c.attempts, jobs.c.task, jobs.c.payload, jobs.c.cancel_requested_at.is_not(None)
+    )
 )
 FINISH = (
     update(jobs)
@@ -59,8 +62,8 @@ FINISH = (
     .returning(jobs.c.id)
 )
 COUNT_DUPLICATE = (
-    update(jobs)
-    .where(jobs.c.id == bindparam("uid"))
+    update(jobs)  # a cancelled job's message is expected: not a duplicate
+    .where(jobs.c.id == bindparam("uid"), jobs.c.status != JobStatus.cancelled.value)
     .values(duplicate_deliveries=jobs.c.duplicate_deliveries + 1)
 )
 
@@ -79,6 +82,7 @@ class Started(NamedTuple):
     attempts: int
     task: str
     payload: dict[str, Any]
+    cancel_requested: bool  # cancelled while an earlier delivery ran it
 
 
 async def mark_running(session: AsyncSession, job_id: UUID) -> Started | None:
@@ -114,8 +118,13 @@ def overrun(deadline: float) -> str:
     return f"deadline exceeded: the attempt was cut at {deadline:g} s (JOB_DEADLINES_S)"
 
 
+CANCELLED = "cancelled while running (POST /jobs/{id}/cancel)"
+
+
 def refusal(started: Started, task: str, settings: Settings) -> str | None:
     """Why this delivery must not run the job, if it must not."""
+    if started.cancel_requested:
+        return CANCELLED
     if started.task != task:
         return f"message for task {task} but the job is a {started.task}"
     if started.attempts > settings.retry_max_attempts:
@@ -165,8 +174,10 @@ async def execute(
         return Outcome.duplicate
 
     async def fail(error: str) -> Outcome:
+        status = JobStatus.cancelled if error == CANCELLED else JobStatus.failed
+
         async def write() -> bool:
-            failed = await finish(session, uid, JobStatus.failed, error=error[:2000])
+            failed = await finish(session, uid, status, error=error[:2000])
             await session.commit()
             return failed
 
@@ -185,8 +196,10 @@ async def execute(
         cut = asyncio.timeout(deadline)
         try:
             payload = spec.payload.model_validate(started.payload)
-            async with cut:
-                result = await spec.run(JobContext(uid, session, http, settings.stub_url), payload)
+            with RUNNING.watch(uid, cut):  # a cancel moves the deadline to now
+                async with cut:
+                    context = JobContext(uid, session, http, settings.stub_url)
+                    result = await spec.run(context, payload)
             if not await finish(session, uid, JobStatus.done, result=result):
                 await session.rollback()
                 return await duplicate()
@@ -198,6 +211,8 @@ async def execute(
         except Exception as exc:
             with suppress(Exception):
                 await session.rollback()
+            if cut.expired() and RUNNING.was_cancelled(uid):
+                return await fail(CANCELLED)
             if not is_transient(exc):
                 log.exception("job %s failed permanently", job_id)
                 return await fail(describe(exc))

@@ -55,6 +55,12 @@ class Job(Base):
     # Deliveries that found the job already finished (or finished by another delivery
     # while they ran): their work was rolled back. At-least-once delivery made visible.
     duplicate_deliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A delayed job starts no earlier than this (NULL: at once).
+    run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    priority: Mapped[str] = mapped_column(String(8), default="normal", server_default="normal")
+    # Set when a client cancels the job while it runs: its worker stops it and marks it
+    # cancelled (the API notifies the worker; a later delivery reads it here).
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     enqueued_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp()
     )

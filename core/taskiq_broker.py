@@ -24,5 +24,9 @@ def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:
         "exchange": Exchange(name=settings.taskiq_exchange),
         "task_queues": [Queue(name=queue, type=QueueType.QUORUM, arguments=arguments)],
         "dead_letter_queue": Queue(name=DeadLetters.of(queue).kept, type=QueueType.QUORUM),
+        # Delayed jobs (the `delay` label): held here with a per-message TTL, then
+        # dead-lettered to the queue. RabbitMQ expires messages at the head only, so a
+        # delay waits behind any longer one sent before it (README, "Delayed jobs").
+        "delay_queue": Queue(name=f"{queue}.delay", type=QueueType.QUORUM),
         "timeout": settings.publish_timeout_s,
     }

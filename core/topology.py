@@ -35,6 +35,14 @@ class DeadLetters:
         return cls(f"{queue}.dead_letter", f"{queue}.dead_letter", f"{queue}.dead_letter.recovery")
 
 
+def celery_exchange(queue: str) -> str:
+    """Celery's exchange for `queue`: a topic exchange, which native delayed delivery (Celery
+    5.5+ on quorum queues) routes to; it cannot route to a direct one. Named apart from the
+    direct exchange `<queue>` of earlier versions: RabbitMQ refuses to redeclare an exchange
+    with another type (406), so an existing broker needs no migration step."""
+    return f"{queue}.topic"
+
+
 def all_queues(settings: Settings) -> list[str]:
     """Both backends' queues with their dead-letter queues."""
     names = []

@@ -73,7 +73,8 @@ async def clean_db(engine: AsyncEngine) -> None:
 @pytest.fixture(scope="session", autouse=True)
 async def fresh_queues(settings: Settings) -> None:
     """Declared afresh by this run, with this version's arguments."""
-    await amqp.delete(settings, *(settings.queue_for(b) for b in Backend))
+    queues = [settings.queue_for(b) for b in Backend]
+    await amqp.delete(settings, *queues, f"{settings.taskiq_queue}.delay")
 
 
 def run_stub(url: str, env: dict[str, str] | None = None) -> Iterator[str]:

@@ -11,7 +11,7 @@ from kombu import Exchange, Queue
 
 from core.contract import Backend
 from core.settings import Settings, get_settings
-from core.topology import declare_dead_letters, queue_arguments
+from core.topology import celery_exchange, declare_dead_letters, queue_arguments
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -33,16 +33,19 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # without a timeout, so the worker's own events (its heartbeat event every 2 s)
         # hung its main loop for good on a silent connection, heartbeat check and all. Job
         # messages are published by the API (api/publishers/celery.py), with confirms.
+        # A topic exchange: countdown/ETA then goes through RabbitMQ (native delayed
+        # delivery, which binds this exchange to its delay levels), not the worker's memory.
         "task_queues": [
             Queue(
                 queue,
-                Exchange(queue, type="direct"),
+                Exchange(celery_exchange(queue), type="topic"),
                 routing_key=queue,
                 queue_arguments=queue_arguments(settings, queue),
             )
         ],
         "task_default_queue": queue,
-        "task_default_exchange": queue,
+        "task_default_exchange": celery_exchange(queue),
+        "task_default_exchange_type": "topic",
         "task_default_routing_key": queue,
         "task_serializer": "json",
         "accept_content": ["json"],

@@ -19,6 +19,7 @@ import httpx
 from celery.signals import worker_process_init, worker_process_shutdown, worker_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.cancels import listen_for_cancels
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.jobs import JOBS, JobSpec
 from core.lifecycle import Outcome, execute
@@ -33,6 +34,7 @@ class Resources:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
+    cancels: asyncio.Task[None] | None = None  # stops a running job its client cancelled
 
 
 class LoopThread:
@@ -67,10 +69,13 @@ async def open_resources() -> Resources:
     settings = get_settings()
     engine = make_engine(settings, role=WORKER_ROLE)
     http = httpx.AsyncClient(timeout=settings.http_timeout_s)
-    return Resources(engine, make_sessionmaker(engine), http)
+    cancels = asyncio.create_task(listen_for_cancels(settings), name="cancels")
+    return Resources(engine, make_sessionmaker(engine), http, cancels)
 
 
 async def close_resources(resources: Resources) -> None:
+    if resources.cancels is not None:
+        resources.cancels.cancel()
     await resources.http.aclose()
     await resources.engine.dispose()
 

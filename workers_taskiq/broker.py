@@ -4,6 +4,7 @@ Resources are created in WORKER_STARTUP, inside each worker process, and reached
 from tasks through TaskiqDepends (see deps.py); they are disposed on shutdown.
 """
 
+import asyncio
 import multiprocessing
 import os
 import signal
@@ -12,6 +13,7 @@ import httpx
 from taskiq import TaskiqEvents, TaskiqState
 from taskiq.middlewares.prometheus_middleware import PrometheusMiddleware
 
+from core.cancels import listen_for_cancels
 from core.contract import Backend
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.settings import get_settings
@@ -44,9 +46,11 @@ async def open_resources(state: TaskiqState) -> None:
     state.engine = make_engine(settings, role=WORKER_ROLE)
     state.sessionmaker = make_sessionmaker(state.engine)
     state.http = httpx.AsyncClient(timeout=settings.http_timeout_s)
+    state.cancels = asyncio.create_task(listen_for_cancels(settings), name="cancels")
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
 async def close_resources(state: TaskiqState) -> None:
+    state.cancels.cancel()
     await state.http.aclose()
     await state.engine.dispose()

@@ -12,13 +12,14 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 from uuid import UUID
 
 import aio_pika
 import anyio
 
-from core.contract import Backend
+from core.contract import Backend, Priority
 from core.settings import Settings
 
 CONFIRMS_IN_FLIGHT = 100  # messages awaiting their confirm at once, per publish call
@@ -34,6 +35,14 @@ ALARM_PROBE_KEY = "queuebench.alarm-probe"  # routes nowhere: RabbitMQ drops it
 class Outgoing:
     job_id: UUID
     task: str
+    run_at: datetime | None = None  # a delayed job: not delivered before this
+    priority: Priority = Priority.normal
+
+    def delay_s(self) -> float:
+        """Seconds from now until run_at (0: at once)."""
+        if self.run_at is None:
+            return 0.0
+        return max(0.0, (self.run_at - datetime.now(UTC)).total_seconds())
 
 
 def reason(exc: BaseException) -> str:
@@ -167,12 +176,12 @@ class Connected:
 
 
 async def publish(
-    publishers: dict[Backend, Publisher], jobs: Sequence[tuple[UUID, Backend, str]]
+    publishers: dict[Backend, Publisher], jobs: Sequence[tuple[Backend, Outgoing]]
 ) -> dict[UUID, str]:
-    """Publish (job id, backend, task) triples; {job_id: reason} for those that failed."""
+    """Publish each job to its backend; {job_id: reason} for those that failed."""
     by_backend: dict[Backend, list[Outgoing]] = defaultdict(list)
-    for job_id, backend, task in jobs:
-        by_backend[backend].append(Outgoing(job_id, task))
+    for backend, job in jobs:
+        by_backend[backend].append(job)
     failed: dict[UUID, str] = {}
     for backend, outgoing in by_backend.items():
         failed.update(await publishers[backend].publish(outgoing))

@@ -2,16 +2,41 @@
 (`app.amqp.create_task_message`, protocol 2, serialized by kombu), sent where `send_task`
 would send it. `send_task` itself is blocking kombu I/O with one confirm round trip per
 message; the benchmark measures it in a thread and on the loop (bench_service/api_variants).
+
+A delayed job goes where `apply_async(eta=...)` sends it on quorum queues (Celery 5.5+'s
+native delayed delivery): to the top delay level, its routing key the delay in seconds, in
+binary, one bit per level (kombu's `calculate_routing_key`). The levels' queues hold it for
+whole seconds; the worker holds what is left of the `eta` header.
 """
+
+import asyncio
 
 import aio_pika
 from celery import Celery
+from kombu import Connection, Exchange, Queue
 from kombu.serialization import dumps
+from kombu.transport.native_delayed_delivery import (
+    bind_queue_to_native_delayed_delivery_exchange,
+    calculate_routing_key,
+    declare_native_delayed_delivery_exchanges_and_queues,
+    level_name,
+)
 
 from api.publishers import RECONNECT_S, Connected, Outgoing
-from core.contract import Backend, message_kwargs
+from core.contract import MESSAGE_PRIORITY, Backend, message_kwargs
 from core.settings import Settings
-from core.topology import queue_arguments
+from core.topology import celery_exchange, queue_arguments
+
+TOP_LEVEL = level_name(27)  # where a delayed message enters the levels
+
+
+def declare_delayed_delivery(url: str, queue: Queue, timeout_s: float) -> None:
+    """The delay levels and their binding to `queue`'s exchange, as a Celery worker declares
+    them at start (kombu's own functions: blocking, so run in a thread). A delayed job
+    published before any worker started still finds its way."""
+    with Connection(url, connect_timeout=timeout_s) as connection:
+        declare_native_delayed_delivery_exchanges_and_queues(connection, "quorum")
+        bind_queue_to_native_delayed_delivery_exchange(connection, queue)
 
 
 def message_app() -> Celery:
@@ -28,8 +53,10 @@ class CeleryPublisher(Connected):
         self.url = settings.amqp_connect_url
         self.queue = settings.queue_for(Backend.celery)
         self.arguments = queue_arguments(settings, self.queue)
+        self.exchange_name = celery_exchange(self.queue)
         self.connection_: aio_pika.abc.AbstractRobustConnection | None = None
         self.exchange: aio_pika.abc.AbstractExchange | None = None
+        self.delays: aio_pika.abc.AbstractExchange | None = None
 
     async def connect(self) -> None:
         connection = await aio_pika.connect_robust(
@@ -41,10 +68,18 @@ class CeleryPublisher(Connected):
             # What `send_task` declares (task_queues in workers_celery/app.py), so a message
             # has its queue before any worker started.
             exchange = await channel.declare_exchange(
-                self.queue, aio_pika.ExchangeType.DIRECT, durable=True
+                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
             )
             queue = await channel.declare_queue(self.queue, durable=True, arguments=self.arguments)
             await queue.bind(exchange, self.queue)
+            kombu_queue = Queue(
+                self.queue,
+                Exchange(self.exchange_name, type="topic"),
+                routing_key=self.queue,
+                queue_arguments=self.arguments,
+            )
+            await asyncio.to_thread(declare_delayed_delivery, self.url, kombu_queue, self.timeout)
+            self.delays = await channel.get_exchange(TOP_LEVEL, ensure=False)
         except BaseException:
             await connection.close()  # or it keeps reconnecting in the background
             raise
@@ -55,9 +90,10 @@ class CeleryPublisher(Connected):
 
     def message(self, job: Outgoing) -> aio_pika.Message:
         """Celery's message for `send_task(task, kwargs=..., task_id=job_id)`."""
+        eta = job.run_at.isoformat() if job.run_at else None
         headers, properties, body, _ = self.app.amqp.create_task_message(
             str(job.job_id), job.task, (), message_kwargs(job.job_id),
-            reply_to=self.app.thread_oid, ignore_result=None,
+            reply_to=self.app.thread_oid, ignore_result=None, eta=eta,
         )  # fmt: skip
         content_type, encoding, data = dumps(body, serializer="json")
         return aio_pika.Message(
@@ -66,7 +102,7 @@ class CeleryPublisher(Connected):
             content_type=content_type,
             content_encoding=encoding,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            priority=0,
+            priority=MESSAGE_PRIORITY[job.priority],
             correlation_id=properties["correlation_id"],
             reply_to=properties["reply_to"],
             # Celery sets none; aiormq needs one to tell which message RabbitMQ returned.
@@ -74,9 +110,13 @@ class CeleryPublisher(Connected):
         )
 
     async def send(self, job: Outgoing) -> None:
-        assert self.exchange is not None
-        # Celery sends to a direct exchange's queue through the default exchange.
-        await self.exchange.publish(self.message(job), routing_key=self.queue)
+        assert self.exchange is not None and self.delays is not None
+        countdown = int(job.delay_s())  # whole seconds in RabbitMQ; the worker holds the rest
+        if countdown >= 1:
+            key = calculate_routing_key(countdown, self.queue)
+            await self.delays.publish(self.message(job), routing_key=key)
+        else:  # straight to the queue, through the default exchange
+            await self.exchange.publish(self.message(job), routing_key=self.queue)
 
     async def close(self) -> None:
         await self.stop_probe()

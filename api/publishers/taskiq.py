@@ -8,7 +8,7 @@ from taskiq.kicker import AsyncKicker
 from taskiq_aio_pika import AioPikaBroker
 
 from api.publishers import RECONNECT_S, Connected, Outgoing
-from core.contract import message_kwargs
+from core.contract import MESSAGE_PRIORITY, Priority, message_kwargs
 from core.settings import Settings
 from core.taskiq_broker import taskiq_broker_kwargs
 
@@ -26,7 +26,12 @@ class TaskiqPublisher(Connected):
         return self.broker.write_conn
 
     async def send(self, job: Outgoing) -> None:
-        kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, {})
+        labels: dict[str, Any] = {}
+        if (delay := job.delay_s()) > 0:
+            labels["delay"] = delay  # to the delay queue (core/taskiq_broker.py)
+        if job.priority is Priority.high:
+            labels["priority"] = MESSAGE_PRIORITY[job.priority]
+        kicker: AsyncKicker[Any, Any] = AsyncKicker(job.task, self.broker, labels)
         await kicker.with_task_id(str(job.job_id)).kiq(**message_kwargs(job.job_id))
 
     async def close(self) -> None:

@@ -1,4 +1,4 @@
-"""POST /jobs, POST /jobs/batch, GET /jobs/{id}."""
+"""POST /jobs, POST /jobs/batch, GET /jobs/{id}, POST /jobs/{id}/cancel."""
 
 import asyncio
 from contextlib import suppress
@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 
+from api.cancel import AlreadyFinished, UnknownJob, cancel
 from api.deps import EnqueuerDep, SessionDep, WaitersDep
-from api.schemas import Accepted, BatchAccepted, BatchIn, JobIn, JobOut
-from core.contract import FINISHED
+from api.schemas import Accepted, BatchAccepted, BatchIn, CancelOut, JobIn, JobOut
+from core.contract import FINISHED, JobStatus
 from core.models import Job
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -76,13 +77,40 @@ async def get_job(
         attempts=job.attempts,
         duplicate_deliveries=job.duplicate_deliveries,
         run_id=job.run_id,
+        priority=job.priority,
         enqueued_at=job.enqueued_at,
+        run_at=job.run_at,
+        cancel_requested_at=job.cancel_requested_at,
         first_started_at=job.first_started_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
-        queue_wait_ms=millis(job.enqueued_at, job.first_started_at),
+        queue_wait_ms=millis(job.run_at or job.enqueued_at, job.first_started_at),
         service_ms=millis(job.started_at, job.finished_at),
         e2e_ms=millis(job.enqueued_at, job.finished_at),
         result=job.result,
         error=job.error,
     )
+
+
+@router.post(
+    "/{job_id}/cancel",
+    responses={
+        202: {"description": "Running: its worker is stopping it", "model": CancelOut},
+        404: {"description": "No such job"},
+        409: {"description": "The job is already done, failed or cancelled"},
+    },
+)
+async def cancel_job(job_id: UUID, session: SessionDep, response: Response) -> CancelOut:
+    """A job not yet started is cancelled (200) and never runs. A running one is stopped
+    by its worker (202): GET /jobs/{id}?wait= then shows it cancelled, or done if it
+    finished first."""
+    try:
+        now = await cancel(session, job_id)
+    except UnknownJob:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"job {job_id} not found") from None
+    except AlreadyFinished as exc:
+        detail = {"error": f"job {job_id} is already {exc.status}", "status": exc.status}
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=detail) from None
+    if now is JobStatus.running:
+        response.status_code = status.HTTP_202_ACCEPTED
+    return CancelOut(id=job_id, status=now)

@@ -1,6 +1,6 @@
 import asyncio
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -147,3 +147,35 @@ async def test_a_database_that_is_down_is_503_at_once_not_a_hang(settings: Setti
     assert response.status_code == 503, response.text
     assert "database unavailable; nothing was accepted" in response.json()["detail"]
     assert response.headers["retry-after"] == "1"
+
+
+BAD_STARTS = [
+    {"delay_s": -1},
+    {"delay_s": 0},
+    {"delay_s": 86_401},
+    {"delay_s": "soon"},
+    {"delay_s": 5, "run_at": "2099-01-01T00:00:00+00:00"},
+    {"run_at": "2000-01-01T00:00:00+00:00"},  # past
+    {"run_at": "2099-01-01T00:00:00+00:00"},  # beyond a day
+    {"run_at": "2099-01-01T00:00:00"},  # no offset
+    {"priority": "urgent"},
+    {"priority": 9},
+]
+
+
+@pytest.mark.parametrize("extra", BAD_STARTS)
+async def test_a_bad_delay_or_priority_is_422_and_writes_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, extra: dict[str, object]
+) -> None:
+    body = {"backend": "taskiq", "task": "sales_report", **extra}
+    before = await job_count(session)
+    response = await client.post("/jobs", json=body)
+    assert response.status_code == 422, response.text
+    assert await job_count(session) == before
+
+
+async def test_a_cancel_of_an_unknown_job_is_404(client: httpx.AsyncClient) -> None:
+    response = await client.post(f"/jobs/{uuid4()}/cancel")
+    assert response.status_code == 404, response.text
+    response = await client.post("/jobs/not-a-uuid/cancel")
+    assert response.status_code == 422, response.text

@@ -1,0 +1,94 @@
+"""Stop a running job when a client cancels it, through its deadline.
+
+The API sets the row's `cancel_requested_at` and notifies CANCEL_CHANNEL with the job id
+(api/cancel.py). Each worker process LISTENs on one Postgres connection of its own; a
+notification for a job this process runs moves that attempt's deadline to now, so the job's
+awaits are cut exactly as an overrun cuts them, and the lifecycle marks the row cancelled.
+A delivery that starts after the cancel reads it from the row (core/lifecycle.py).
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from core.contract import CANCEL_CHANNEL
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+RELISTEN_S = 1.0  # after a lost LISTEN connection (the database restarted)
+
+
+class RunningJobs:
+    """This process's running attempts, by job id, and the ones cancelled while running."""
+
+    def __init__(self) -> None:
+        self._cuts: dict[UUID, asyncio.Timeout] = {}
+        self._cancelled: set[UUID] = set()
+
+    @contextmanager
+    def watch(self, job_id: UUID, cut: asyncio.Timeout) -> Iterator[None]:
+        self._cuts[job_id] = cut
+        self._cancelled.discard(job_id)  # left by a cancel that came as an attempt ended
+        try:
+            yield
+        finally:
+            self._cuts.pop(job_id, None)
+
+    def cancel(self, job_id: UUID) -> None:
+        """Cut the job's attempt now, if this process runs it (on the loop it runs on)."""
+        cut = self._cuts.get(job_id)
+        if cut is None:
+            return
+        try:
+            cut.reschedule(asyncio.get_running_loop().time())
+        except RuntimeError:  # the attempt ended as the notification came
+            return
+        self._cancelled.add(job_id)
+
+    def was_cancelled(self, job_id: UUID) -> bool:
+        """True once, for an attempt cut by a cancel (not by its deadline)."""
+        if job_id in self._cancelled:
+            self._cancelled.discard(job_id)
+            return True
+        return False
+
+
+RUNNING = RunningJobs()  # one per process: each worker process runs one event loop
+
+
+async def listen_for_cancels(settings: Settings, running: RunningJobs = RUNNING) -> None:
+    """Run until cancelled: LISTEN for cancels, and LISTEN again after a lost connection."""
+    url = make_url(settings.database_url).set(drivername="postgresql")
+    dsn = url.render_as_string(hide_password=False)
+
+    def notified(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        with suppress(ValueError):
+            running.cancel(UUID(payload))
+
+    while True:
+        try:
+            await _listen_until_lost(dsn, settings.db_write_timeout_s, notified)
+            log.warning("cancels: the LISTEN connection was lost; listening again")
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            log.warning("cancels: cannot LISTEN (%s); trying again", exc)
+        await asyncio.sleep(RELISTEN_S)
+
+
+async def _listen_until_lost(dsn: str, timeout_s: float, notified: Any) -> None:
+    conn = await asyncpg.connect(
+        dsn, timeout=timeout_s, server_settings={"application_name": "queuebench-worker-cancels"}
+    )
+    lost = asyncio.Event()
+    conn.add_termination_listener(lambda _conn: lost.set())
+    try:
+        await conn.add_listener(CANCEL_CHANNEL, notified)
+        await lost.wait()
+    finally:
+        with suppress(Exception):
+            await conn.close(timeout=1)
