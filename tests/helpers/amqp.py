@@ -30,6 +30,7 @@ async def broker_version(settings: Settings) -> tuple[int, ...]:
     """The RabbitMQ version the suite talks to, as it announces itself."""
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
+        assert connection.transport is not None
         properties = connection.transport.connection.server_properties
         version = properties["version"]
     text = version.decode() if isinstance(version, bytes) else str(version)
