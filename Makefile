@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-taskiq flower bench bench-standard bench-full docker-bench docker-test clean
+.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-taskiq scheduler-celery scheduler-taskiq flower bench bench-standard bench-full docker-bench docker-test clean
 
 help:
 	@echo "make test           create the env, start Postgres+RabbitMQ, migrate a test DB, run the suite"
@@ -14,6 +14,7 @@ help:
 	@echo "make worker-celery  Celery worker (WORKER_PROCESSES prefork processes, one event loop each)"
 	@echo "make worker-celery-threads  one Celery threads-pool worker (WORKER_SLOTS threads, one loop)"
 	@echo "make worker-taskiq  Taskiq worker (WORKER_PROCESSES processes x WORKER_SLOTS async tasks)"
+	@echo "make scheduler-celery | scheduler-taskiq  celery beat | the Taskiq scheduler (PERIODIC_S)"
 	@echo "make migrate        apply migrations to DATABASE_URL"
 	@echo "make lint           ruff + mypy + import-linter (the layers in DESIGN.md)"
 	@echo "make docker-bench   the benchmark in docker compose (BENCH_PROFILE, report in ./results)"
@@ -55,6 +56,12 @@ worker-celery-threads: migrate
 
 worker-taskiq: migrate
 	$(RUN) python -m workers_taskiq
+
+scheduler-celery: migrate
+	$(RUN) python -m workers_celery beat
+
+scheduler-taskiq: migrate
+	$(RUN) python -m workers_taskiq scheduler
 
 flower: env
 	$(RUN) celery -A workers_celery flower --address=127.0.0.1 --port=5555

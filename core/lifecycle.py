@@ -137,7 +137,9 @@ class DatabaseUnavailable(Exception):
     hand the message back to the broker (requeue), never ack it as handled."""
 
 
-async def _write(session: AsyncSession, settings: Settings, op: Callable[[], Awaitable[_T]]) -> _T:
+async def retrying_write(
+    session: AsyncSession, settings: Settings, op: Callable[[], Awaitable[_T]]
+) -> _T:
     """A lifecycle write that survives a dropped connection: roll back, back off, retry.
     (Workers' pools skip the pre-ping: a dead connection is found here, and replaced.)"""
     for n in range(1, settings.db_retry_attempts + 1):
@@ -170,7 +172,7 @@ async def execute(
     spec, uid = registry[task], UUID(job_id)
 
     async def duplicate() -> Outcome:
-        await _write(session, settings, lambda: count_duplicate(session, uid))
+        await retrying_write(session, settings, lambda: count_duplicate(session, uid))
         return Outcome.duplicate
 
     async def fail(error: str) -> Outcome:
@@ -181,10 +183,12 @@ async def execute(
             await session.commit()
             return failed
 
-        return Outcome.failed if await _write(session, settings, write) else await duplicate()
+        return (
+            Outcome.failed if await retrying_write(session, settings, write) else await duplicate()
+        )
 
     while True:
-        started = await _write(session, settings, lambda: mark_running(session, uid))
+        started = await retrying_write(session, settings, lambda: mark_running(session, uid))
         if started is None:
             return await duplicate()
         refused = refusal(started, task, settings)

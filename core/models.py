@@ -38,6 +38,7 @@ class Job(Base):
         CheckConstraint(STATUS_CHECK, name="jobs_status"),
         Index("jobs_run_id", "run_id"),
         Index("jobs_status_idx", "status"),
+        Index("jobs_tick_key", "tick_key", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -61,6 +62,9 @@ class Job(Base):
     # Set when a client cancels the job while it runs: its worker stops it and marks it
     # cancelled (the API notifies the worker; a later delivery reads it here).
     cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A periodic job's schedule window ("taskiq:sales_report@1733600400"): unique, so a second
+    # scheduler's tick in the same window makes no second job (core/periodic.py).
+    tick_key: Mapped[str | None] = mapped_column(String(80))
     enqueued_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp()
     )

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     # tries (same backoff) before the worker hands the message back to the broker.
     db_retry_attempts: int = Field(6, ge=1, le=20)
 
+    # Periodic jobs, defined once for Celery beat and the Taskiq scheduler: task -> every
+    # this many whole seconds, PERIODIC_S='{"sales_report": 60}' (core/periodic.py).
+    periodic_s: dict[TaskName, Annotated[int, Field(ge=1, le=86_400)]] = {TaskName.sales_report: 60}
+
     # API bounds.
     # Request bodies over this get 413 before any of them reaches a route. A 1000-job
     # batch with every default payload written out is ~0.3 MB, so 2 MiB leaves ~7x room.

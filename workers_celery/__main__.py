@@ -1,6 +1,7 @@
 """Start the Celery worker as it is deployed: `python -m workers_celery [--pool=threads]
-[celery worker options]`. `make worker-celery`, compose, the benchmark and the tests all
-start it this way, so its command line is written once, here.
+[celery worker options]`, or beat: `python -m workers_celery beat [celery beat options]`.
+`make worker-celery`, compose, the benchmark and the tests all start it this way, so its
+command line is written once, here.
 
 Sizes come from the settings: prefork runs WORKER_PROCESSES child processes (one task
 each); `--pool=threads` runs WORKER_SLOTS threads on one event loop, reserving
@@ -13,6 +14,7 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from core.settings import Settings, get_settings
 
@@ -31,13 +33,18 @@ def command(settings: Settings, pool: str, app: str, extra: Sequence[str]) -> li
 
 
 def main(argv: Sequence[str]) -> None:
+    if argv[:1] == ["beat"]:  # the schedule is PERIODIC_S (beat_schedule in app.py)
+        run([sys.executable, "-m", "celery", "-A", APP, "beat", "--loglevel=INFO", *argv[1:]])
     parser = argparse.ArgumentParser(
         prog="python -m workers_celery", add_help=False, allow_abbrev=False
     )
     parser.add_argument("-P", "--pool", default="prefork", choices=["prefork", "threads"])
     parser.add_argument("-A", "--app", default=APP, help="another Celery app with these settings")
     known, extra = parser.parse_known_args(argv)
-    cmd = command(get_settings(), known.pool, known.app, extra)
+    run(command(get_settings(), known.pool, known.app, extra))
+
+
+def run(cmd: list[str]) -> NoReturn:
     print("exec:", shlex.join(cmd[1:]), file=sys.stderr, flush=True)
     os.execv(sys.executable, cmd)
 

@@ -3,13 +3,16 @@
 backend, late acknowledgement and an explicit prefetch."""
 
 import asyncio
+import time
 from typing import Any
 
 from celery import Celery
+from celery.beat import BeatLazyFunc
 from celery.signals import worker_init
 from kombu import Exchange, Queue
 
 from core.contract import Backend
+from core.periodic import TICK_TASK
 from core.settings import Settings, get_settings
 from core.topology import celery_exchange, declare_dead_letters, queue_arguments
 
@@ -67,12 +70,28 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": settings.celery_prefetch_multiplier(),
         "worker_concurrency": settings.worker_processes,
         "worker_send_task_events": settings.celery_task_events,  # Flower shows tasks
+        "beat_schedule": beat_schedule(settings),
+        # In memory: nothing to keep on disk, as the window key (core/periodic.py) makes a
+        # restarted beat, or a second one, harmless.
+        "beat_scheduler": "celery.beat:Scheduler",
         "task_publish_retry_policy": {
             "max_retries": 2,
             "interval_start": 0,
             "interval_step": 0.2,
             "interval_max": 0.5,
         },
+    }
+
+
+def beat_schedule(settings: Settings) -> dict[str, Any]:
+    """PERIODIC_S as beat entries; each tick carries the time beat sent it."""
+    return {
+        f"periodic-{task.value}": {
+            "task": TICK_TASK,
+            "schedule": float(every_s),
+            "kwargs": {"task": task.value, "tick_at": BeatLazyFunc(time.time)},
+        }
+        for task, every_s in settings.periodic_s.items()
     }
 
 

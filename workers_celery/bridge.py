@@ -20,9 +20,11 @@ from celery.signals import worker_process_init, worker_process_shutdown, worker_
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.cancels import listen_for_cancels
+from core.contract import Backend
 from core.db import WORKER_ROLE, make_engine, make_sessionmaker
 from core.jobs import JOBS, JobSpec
 from core.lifecycle import Outcome, execute
+from core.periodic import run_tick
 from core.settings import get_settings
 from workers_celery.handback import hand_back_if_database_down
 
@@ -118,3 +120,15 @@ def run_job(task: str, job_id: str, registry: Mapping[str, JobSpec] = JOBS) -> O
     return hand_back_if_database_down(
         job_id, lambda: loop.run(execute_job(loop.resources, task, job_id, registry))
     )
+
+
+def run_tick_job(task: str, tick_at: float) -> Outcome:
+    """A scheduler's tick: its window's job, run on this process's loop (core/periodic.py)."""
+    loop = _loop or open_loop()
+
+    async def tick() -> Outcome:
+        async with loop.resources.sessionmaker() as session:
+            http, settings = loop.resources.http, get_settings()
+            return await run_tick(session, http, settings, Backend.celery, task, tick_at)
+
+    return hand_back_if_database_down(f"tick {task}", lambda: loop.run(tick()))

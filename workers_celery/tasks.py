@@ -5,8 +5,9 @@ Like a Django view: take the job id from the message, hand it to core, nothing e
 
 from core.contract import TaskName
 from core.lifecycle import Outcome
+from core.periodic import TICK_TASK
 from workers_celery.app import app
-from workers_celery.bridge import run_job
+from workers_celery.bridge import run_job, run_tick_job
 
 
 @app.task(name=TaskName.price_order.value)
@@ -27,3 +28,9 @@ def fetch_rates(job_id: str) -> Outcome:
 @app.task(name=TaskName.render_invoice.value)
 def render_invoice(job_id: str) -> Outcome:
     return run_job(TaskName.render_invoice, job_id)
+
+
+@app.task(name=TICK_TASK)
+def periodic_tick(task: str, tick_at: float) -> Outcome:
+    """Sent by celery beat (beat_schedule in workers_celery/app.py)."""
+    return run_tick_job(task, tick_at)

@@ -6,6 +6,9 @@ Sizes come from the settings: WORKER_PROCESSES processes of WORKER_SLOTS async t
 (the broker's qos reserves WORKER_PREFETCH messages per process). Messages are acked when
 their task has run (late acknowledgement, as Celery's `task_acks_late`). Any other option is
 passed on to `taskiq worker`, after ours: a later option wins.
+
+`python -m workers_taskiq scheduler [taskiq scheduler options]` starts the scheduler
+(workers_taskiq/scheduler.py) instead.
 """
 
 import argparse
@@ -13,10 +16,12 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from core.settings import Settings, get_settings
 
 BROKER = "workers_taskiq.broker:broker"
+SCHEDULER = "workers_taskiq.scheduler:scheduler"
 TASKS = "workers_taskiq.tasks"
 
 
@@ -30,12 +35,17 @@ def command(settings: Settings, tasks: str, extra: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str]) -> None:
+    if argv[:1] == ["scheduler"]:
+        run([sys.executable, "-m", "taskiq", "scheduler", SCHEDULER, *argv[1:]])
     parser = argparse.ArgumentParser(
         prog="python -m workers_taskiq", add_help=False, allow_abbrev=False
     )
     parser.add_argument("--tasks", default=TASKS, help="another task module on this broker")
     known, extra = parser.parse_known_args(argv)
-    cmd = command(get_settings(), known.tasks, extra)
+    run(command(get_settings(), known.tasks, extra))
+
+
+def run(cmd: list[str]) -> NoReturn:
     print("exec:", shlex.join(cmd[1:]), file=sys.stderr, flush=True)
     os.execv(sys.executable, cmd)
 
