@@ -53,7 +53,7 @@ async def test_two_schedulers_make_one_job_per_window(
     backend: str, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     async def at_least(jobs: int, duplicates: int) -> bool:
-        made, finished, dup = await ticks(sessionmaker)
+        _, finished, dup = await ticks(sessionmaker)
         return finished >= jobs and dup >= duplicates
 
     async with worker(settings, backend, env=ENV) as proc:
@@ -62,7 +62,7 @@ async def test_two_schedulers_make_one_job_per_window(
                 await eventually(lambda: at_least(3, 1), 90, "ticks from two schedulers", proc)
             with scheduler(backend):  # the second one restarted
                 await eventually(lambda: at_least(7, 3), 90, "ticks after the restart", proc)
-        made, finished, duplicates = await ticks(sessionmaker)
+        made, _, _ = await ticks(sessionmaker)
         await eventually(lambda: at_least(made, 0), 60, "every tick's job to finish", proc)
 
     async with sessionmaker() as s:
