@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     # this many whole seconds, PERIODIC_S='{"sales_report": 60}' (core/periodic.py).
     periodic_s: dict[TaskName, Annotated[int, Field(ge=1, le=86_400)]] = {TaskName.sales_report: 60}
 
+    # Rate limits, jobs/s per worker (all its processes): RATE_LIMITS='{"fetch_rates": 5}'.
+    # Celery's rate_limit; Taskiq: workers_taskiq/rate_limit.py. Not across workers.
+    rate_limits: dict[TaskName, Annotated[float, Field(gt=0, le=10_000)]] = {}
+
     # API bounds.
     # Request bodies over this get 413 before any of them reaches a route. A 1000-job
     # batch with every default payload written out is ~0.3 MB, so 2 MiB leaves ~7x room.

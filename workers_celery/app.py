@@ -70,6 +70,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": settings.celery_prefetch_multiplier(),
         "worker_concurrency": settings.worker_processes,
         "worker_send_task_events": settings.celery_task_events,  # Flower shows tasks
+        # Celery's own per-task rate limit, held by each worker's consumer (all its pool).
+        "task_annotations": {
+            task.value: {"rate_limit": f"{rate:g}/s"} for task, rate in settings.rate_limits.items()
+        },
         "beat_schedule": beat_schedule(settings),
         # In memory: nothing to keep on disk, as the window key (core/periodic.py) makes a
         # restarted beat, or a second one, harmless.

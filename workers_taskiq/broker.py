@@ -20,6 +20,7 @@ from core.settings import get_settings
 from core.taskiq_broker import taskiq_broker_kwargs
 from core.topology import declare_dead_letters
 from workers_taskiq.handback import HandBackBroker, HandBackMiddleware
+from workers_taskiq.rate_limit import RateLimitMiddleware
 
 try:
     settings = get_settings()
@@ -30,6 +31,9 @@ except SystemExit:
         os.kill(os.getppid(), signal.SIGTERM)
     raise
 broker = HandBackBroker(**taskiq_broker_kwargs(settings)).with_middlewares(HandBackMiddleware())
+if settings.rate_limits:
+    rates = {task.value: rate for task, rate in settings.rate_limits.items()}
+    broker.add_middlewares(RateLimitMiddleware(rates, settings.worker_processes))
 if settings.taskiq_metrics_port:  # GET /metrics; one server for all of a worker's processes
     broker.add_middlewares(
         PrometheusMiddleware(
