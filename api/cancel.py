@@ -1,6 +1,7 @@
 """Cancel a job. One that has not started is marked cancelled and never runs (its message,
-still in RabbitMQ, finds the row finished); one that runs is flagged, and its worker is
-notified, cuts the attempt through its deadline and marks it cancelled (core/cancels.py).
+still in RabbitMQ, finds the row finished), nor do the chain steps after it. One that runs
+is flagged, and its worker is notified, cuts the attempt through its deadline and marks it
+cancelled (core/cancels.py).
 
 No HTTP here: api/routes/jobs.py answers each outcome.
 """
@@ -11,11 +12,12 @@ from uuid import UUID
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.chains import Place, follow
 from core.contract import CANCEL_CHANNEL, JobStatus
 from core.models import Job
 
 jobs = cast(Table, Job.__table__)
-NOT_STARTED = [JobStatus.publishing.value, JobStatus.queued.value]
+NOT_STARTED = [JobStatus.waiting.value, JobStatus.publishing.value, JobStatus.queued.value]
 CANCEL_WAITING = (
     update(jobs)
     .where(jobs.c.id == bindparam("uid"), jobs.c.status.in_(NOT_STARTED))
@@ -24,7 +26,7 @@ CANCEL_WAITING = (
         error="cancelled before it started (POST /jobs/{id}/cancel)",
         finished_at=func.clock_timestamp(),
     )
-    .returning(jobs.c.id)
+    .returning(jobs.c.chain_id, jobs.c.chain_step)
 )
 FLAG_RUNNING = (
     update(jobs)
@@ -47,7 +49,8 @@ async def cancel(session: AsyncSession, job_id: UUID) -> JobStatus:
     """`cancelled`, or `running` when its worker has been asked to stop it. Raises
     UnknownJob, or AlreadyFinished for a job that is done, failed or cancelled."""
     params = {"uid": job_id}
-    if await session.scalar(CANCEL_WAITING, params) is not None:
+    if (place := (await session.execute(CANCEL_WAITING, params)).first()) is not None:
+        await follow(session, job_id, Place(*place), JobStatus.cancelled)  # its later steps
         await session.commit()
         return JobStatus.cancelled
     if await session.scalar(FLAG_RUNNING, params) is not None:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import func
 
 from api.publishers import Outgoing, Publisher, publish
-from api.schemas import JobBase
+from api.schemas import ChainStep, JobBase
 from core.contract import Backend, JobStatus
 from core.models import Job
 from core.settings import Settings
@@ -104,12 +104,14 @@ class NotQueued(EnqueueError):
 class Request:
     jobs: Sequence[JobBase]
     ids: list[UUID] = field(default_factory=list)
+    steps: list[list[UUID]] = field(default_factory=list)  # each job's chain steps after it
     done: asyncio.Future[dict[UUID, str]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
 
     def __post_init__(self) -> None:
         self.ids = [uuid4() for _ in self.jobs]
+        self.steps = [[uuid4() for _ in job.then] for job in self.jobs]
 
 
 class Enqueuer:
@@ -137,9 +139,13 @@ class Enqueuer:
             await asyncio.wait(self._batches)
 
     async def accept(self, jobs: Sequence[JobBase]) -> list[UUID]:
-        """Queue the jobs; their ids once all are queued. Raises an EnqueueError: at once,
-        with nothing written, for a backend not served or blocked by RabbitMQ; after the
-        batch, NotQueued naming the jobs whose publish failed."""
+        """Queue the jobs; their ids once all are queued."""
+        return (await self.submit(jobs)).ids
+
+    async def submit(self, jobs: Sequence[JobBase]) -> Request:
+        """Queue the jobs (and write their chain steps, waiting). Raises an EnqueueError: at
+        once, with nothing written, for a backend not served or blocked by RabbitMQ; after
+        the batch, NotQueued naming the jobs whose publish failed."""
         wanted = {j.backend for j in jobs}
         missing = sorted(wanted - self.publishers.keys())
         if missing:
@@ -152,7 +158,7 @@ class Enqueuer:
         failed = await request.done
         if failed:
             raise NotQueued(failed, request.ids)
-        return request.ids
+        return request
 
     async def _run(self) -> None:
         while True:
@@ -186,12 +192,18 @@ class Enqueuer:
 
     async def _write_and_publish(self, batch: list[Request]) -> dict[UUID, str]:
         pairs = [(i, job) for r in batch for i, job in zip(r.ids, r.jobs, strict=True)]
+        steps = [
+            step_row(head, job, n, step_id, step)
+            for r in batch
+            for head, job, step_ids in zip(r.ids, r.jobs, r.steps, strict=True)
+            for n, (step_id, step) in enumerate(zip(step_ids, job.then, strict=True), start=1)
+        ]
         conn = self.engine.connect()  # one pooled connection for the batch
         try:
             await conn.start()
             # Committed before publishing, so a fast worker always finds its row.
             async with conn.begin():
-                await conn.execute(INSERT, [row(i, job) for i, job in pairs])
+                await conn.execute(INSERT, [row(i, job) for i, job in pairs] + steps)
         except Exception as exc:  # nothing committed: nothing was accepted
             with suppress(Exception):
                 await conn.close()
@@ -234,4 +246,21 @@ def row(job_id: UUID, job: JobBase) -> dict[str, object]:
         "attempts": 0,
         "payload": job.payload.model_dump(mode="json"),
         "run_id": job.run_id,
+        "publishes": 1,
+        "chain_id": job_id if job.then else None,
+        "chain_step": 0 if job.then else None,
+    }
+
+
+def step_row(head: UUID, job: JobBase, n: int, step_id: UUID, step: ChainStep) -> dict[str, object]:
+    """Chain step n of the job `head`: waiting until step n-1 is done (core/chains.py)."""
+    return {
+        **row(step_id, job),
+        "task": step.task.value,
+        "status": JobStatus.waiting.value,
+        "payload": step.payload,
+        "run_at": None,
+        "publishes": 0,  # until it is released
+        "chain_id": head,
+        "chain_step": n,
     }

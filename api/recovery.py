@@ -24,7 +24,7 @@ from uuid import UUID
 
 import aio_pika
 from aio_pika.abc import AbstractRobustConnection
-from sqlalchemy import case, select, update
+from sqlalchemy import ColumnElement, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import func
 
@@ -125,6 +125,18 @@ class Recovery:
 
     async def republish_stale(self) -> int:
         grace = func.make_interval(0, 0, 0, 0, 0, 0, self.settings.outbox_grace_s)
+        sent = await self.publish_rows(Job.enqueued_at < func.clock_timestamp() - grace)
+        if sent:
+            log.warning("recovery: published %d job(s) left unpublished", sent)
+        return sent
+
+    async def publish_released(self, ids: list[UUID]) -> int:
+        """Chain steps their previous step released (core/chains.py): published now."""
+        return await self.publish_rows(Job.id.in_(ids))
+
+    async def publish_rows(self, which: ColumnElement[bool]) -> int:
+        """Publish `publishing` rows of the backends served; the row lock lets one API
+        process publish each while the others skip it."""
         async with self.sessionmaker() as session:
             rows = (
                 await session.execute(
@@ -132,11 +144,11 @@ class Recovery:
                     .where(
                         Job.status == JobStatus.publishing,
                         Job.backend.in_([b.value for b in self.publishers]),
-                        Job.enqueued_at < func.clock_timestamp() - grace,
+                        which,
                     )
                     .order_by(Job.enqueued_at)
                     .limit(BATCH)
-                    .with_for_update(skip_locked=True)  # several API processes sweep
+                    .with_for_update(skip_locked=True)
                 )
             ).all()
             if not rows:
@@ -149,8 +161,6 @@ class Recovery:
                 .values(status=JobStatus.queued, publishes=Job.publishes + 1)
             )
             await session.commit()
-        if sent:
-            log.warning("recovery: published %d job(s) left unpublished", len(sent))
         return len(sent)
 
     async def fail_dead_lettered(self) -> int:

@@ -8,8 +8,9 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from core.contract import Backend, JobStatus, Priority
+from core.contract import Backend, JobStatus, Priority, TaskName
 from core.jobs import (
+    JOBS,
     FetchRatesPayload,
     PriceOrderPayload,
     RenderInvoicePayload,
@@ -17,6 +18,7 @@ from core.jobs import (
 )
 
 MAX_BATCH = 1000
+MAX_STEPS = 10  # a chain's steps after its first job
 # The longest delay accepted: a day. Celery's delay levels reach 8 years, but a delayed job
 # is a promise kept in RabbitMQ, and Taskiq's delay queue holds every shorter delay behind
 # a longer one (README, "Delayed jobs").
@@ -37,6 +39,32 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(item)
 
 
+def no_nul(payload: Any) -> Any:
+    # The payload is stored as JSONB, which cannot hold U+0000: without this the INSERT
+    # fails and the client gets a 500 instead of a 422. Checked on the input as sent.
+    if any("\x00" in s for s in strings(payload)):
+        raise ValueError("strings in the payload must not contain U+0000 (NUL)")
+    return payload
+
+
+class ChainStep(BaseModel):
+    """A job to run after the one before it is done: its task and payload (its backend,
+    priority and run_id are the first job's)."""
+
+    model_config = ConfigDict(extra="forbid")
+    task: TaskName
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    _storable = field_validator("payload", mode="before")(no_nul)
+
+    @model_validator(mode="after")
+    def valid_payload(self) -> Self:
+        """Validated by the task's own model now, not when the step runs."""
+        model = JOBS[self.task].payload.model_validate(self.payload)
+        self.payload = model.model_dump(mode="json")
+        return self
+
+
 class JobBase(BaseModel):
     """What every job body has; each task's model narrows `task` and `payload`."""
 
@@ -52,16 +80,12 @@ class JobBase(BaseModel):
         None, description="start no earlier than this time (with its UTC offset)"
     )
     priority: Priority = Priority.normal
+    then: list[ChainStep] = Field(
+        default_factory=list, max_length=MAX_STEPS, description="a chain: each after the last"
+    )
 
-    @field_validator("payload", mode="before", check_fields=False)
-    @classmethod
-    def storable(cls, payload: Any) -> Any:
-        # The payload is stored as JSONB, which cannot hold U+0000: without this the
-        # INSERT fails and the client gets a 500 instead of a 422. Checked on the input
-        # as sent, before the model (which only keeps or derives what it was given).
-        if any("\x00" in s for s in strings(payload)):
-            raise ValueError("strings in the payload must not contain U+0000 (NUL)")
-        return payload
+    # Checked on the input as sent, before the model (which only keeps or derives it).
+    _storable = field_validator("payload", mode="before", check_fields=False)(no_nul)
 
     @model_validator(mode="after")
     def one_start_time(self) -> Self:
@@ -113,6 +137,7 @@ class BatchIn(BaseModel):
 
 class Accepted(BaseModel):
     id: UUID
+    then: list[UUID] = []  # a chain's later steps, in order
 
 
 class BatchAccepted(BaseModel):
@@ -136,6 +161,8 @@ class JobOut(BaseModel):
     enqueued_at: datetime
     run_at: datetime | None  # a delayed job's earliest start
     cancel_requested_at: datetime | None
+    chain_id: UUID | None  # a chain's first job
+    chain_step: int | None
     first_started_at: datetime | None
     started_at: datetime | None  # the last attempt's start
     finished_at: datetime | None

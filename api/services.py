@@ -1,6 +1,7 @@
 """What the API process holds while it runs, built by its lifespan and typed: the
 settings, the database, the publishers, the enqueuer, the long-poll waiters, the recovery
-and the loop-lag probe. Routes reach it through api/deps.py."""
+(and its publisher of released chain steps) and the loop-lag probe. Routes reach it
+through api/deps.py."""
 
 import asyncio
 import logging
@@ -15,6 +16,7 @@ from api.loop_lag import LoopLag
 from api.publishers import Publisher
 from api.publishers.by_backend import PublishersFor, make_publishers
 from api.recovery import Recovery
+from api.released import ReleasedSteps
 from api.waiters import JobWaiters
 from core.contract import Backend
 from core.db import API_ROLE, make_engine, make_sessionmaker
@@ -56,7 +58,10 @@ async def running_services(
     enqueuer.start()
     waiters = JobWaiters(settings.database_url, settings.publish_timeout_s)
     recovery = Recovery(settings, sessionmaker, publishers)
-    background = [asyncio.create_task(recovery.run_forever(), name="recovery")]
+    background = [
+        asyncio.create_task(recovery.run_forever(), name="recovery"),
+        asyncio.create_task(ReleasedSteps(settings, recovery).run(), name="released-steps"),
+    ]
     loop_lag = LoopLag(settings.loop_lag_probe_ms) if settings.loop_lag_probe_ms else None
     if loop_lag is not None:
         background.append(asyncio.create_task(loop_lag.run(), name="loop-lag"))

@@ -8,20 +8,13 @@ A delivery that starts after the cancel reads it from the row (core/lifecycle.py
 """
 
 import asyncio
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
 from uuid import UUID
 
-import asyncpg
-from sqlalchemy.engine import make_url
-
 from core.contract import CANCEL_CHANNEL
+from core.notify import listen_forever
 from core.settings import Settings
-
-log = logging.getLogger(__name__)
-RELISTEN_S = 1.0  # after a lost LISTEN connection (the database restarted)
 
 
 class RunningJobs:
@@ -63,32 +56,11 @@ RUNNING = RunningJobs()  # one per process: each worker process runs one event l
 
 
 async def listen_for_cancels(settings: Settings, running: RunningJobs = RUNNING) -> None:
-    """Run until cancelled: LISTEN for cancels, and LISTEN again after a lost connection."""
-    url = make_url(settings.database_url).set(drivername="postgresql")
-    dsn = url.render_as_string(hide_password=False)
+    """Run until cancelled: stop each running job of this process a client cancels."""
 
-    def notified(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def cancelled(payload: str) -> None:
         with suppress(ValueError):
             running.cancel(UUID(payload))
 
-    while True:
-        try:
-            await _listen_until_lost(dsn, settings.db_write_timeout_s, notified)
-            log.warning("cancels: the LISTEN connection was lost; listening again")
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            log.warning("cancels: cannot LISTEN (%s); trying again", exc)
-        await asyncio.sleep(RELISTEN_S)
-
-
-async def _listen_until_lost(dsn: str, timeout_s: float, notified: Any) -> None:
-    conn = await asyncpg.connect(
-        dsn, timeout=timeout_s, server_settings={"application_name": "queuebench-worker-cancels"}
-    )
-    lost = asyncio.Event()
-    conn.add_termination_listener(lambda _conn: lost.set())
-    try:
-        await conn.add_listener(CANCEL_CHANNEL, notified)
-        await lost.wait()
-    finally:
-        with suppress(Exception):
-            await conn.close(timeout=1)
+    role = "queuebench-worker-cancels"
+    await listen_forever(settings, CANCEL_CHANNEL, cancelled, role)

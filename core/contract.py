@@ -25,6 +25,7 @@ class TaskName(StrEnum):
 
 
 class JobStatus(StrEnum):
+    waiting = "waiting"  # a chain step: released when the step before it is done
     publishing = "publishing"  # row committed, message not yet confirmed by RabbitMQ
     queued = "queued"  # message confirmed
     running = "running"
@@ -49,6 +50,8 @@ FINISHED = (JobStatus.done, JobStatus.failed, JobStatus.cancelled)
 FINISHED_CHANNEL = "jobs_finished"
 # The API notifies this one with the id of a running job a client cancelled.
 CANCEL_CHANNEL = "jobs_cancel"
+# Postgres notifies this one with a chain step's id when it is released (migration 0006).
+RELEASED_CHANNEL = "jobs_released"
 
 
 def message_kwargs(job_id: UUID) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import func
 
 from core.cancels import RUNNING
+from core.chains import Place, follow
 from core.contract import UNFINISHED, JobStatus
 from core.errors import is_transient
 from core.jobs import JOBS, JobContext, JobSpec
@@ -59,7 +60,7 @@ FINISH = (
         error=bindparam("why"),
         finished_at=func.clock_timestamp(),
     )
-    .returning(jobs.c.id)
+    .returning(jobs.c.chain_id, jobs.c.chain_step)
 )
 COUNT_DUPLICATE = (
     update(jobs)  # a cancelled job's message is expected: not a duplicate
@@ -99,10 +100,14 @@ async def finish(
     result: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> bool:
-    """The final write, in the caller's transaction. False if the job is no longer
-    running: another delivery finished it first."""
+    """The final write, in the caller's transaction, with what follows it in a chain. False
+    if the job is no longer running: another delivery finished it first."""
     params = {"uid": job_id, "final": status.value, "outcome": result, "why": error}
-    return await session.scalar(FINISH, params) is not None
+    row = (await session.execute(FINISH, params)).first()
+    if row is None:
+        return False
+    await follow(session, job_id, Place(*row), status)
+    return True
 
 
 async def count_duplicate(session: AsyncSession, job_id: UUID) -> None:

@@ -39,6 +39,7 @@ class Job(Base):
         Index("jobs_run_id", "run_id"),
         Index("jobs_status_idx", "status"),
         Index("jobs_tick_key", "tick_key", unique=True),
+        Index("jobs_chain", "chain_id", "chain_step"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -65,6 +66,9 @@ class Job(Base):
     # A periodic job's schedule window ("taskiq:sales_report@1733600400"): unique, so a second
     # scheduler's tick in the same window makes no second job (core/periodic.py).
     tick_key: Mapped[str | None] = mapped_column(String(80))
+    # A chain's steps share its first job's id; step 0 is that job (core/chains.py).
+    chain_id: Mapped[uuid.UUID | None] = mapped_column()
+    chain_step: Mapped[int | None] = mapped_column(Integer)
     enqueued_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.clock_timestamp()
     )

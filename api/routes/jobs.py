@@ -25,8 +25,8 @@ MAX_WAIT_S = 60.0
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED, responses=UNAVAILABLE)
 async def enqueue(job: JobIn, enqueuer: EnqueuerDep) -> Accepted:
-    [job_id] = await enqueuer.accept([job])
-    return Accepted(id=job_id)
+    request = await enqueuer.submit([job])
+    return Accepted(id=request.ids[0], then=request.steps[0])
 
 
 @router.post("/batch", status_code=status.HTTP_202_ACCEPTED, responses=UNAVAILABLE)
@@ -81,6 +81,8 @@ async def get_job(
         enqueued_at=job.enqueued_at,
         run_at=job.run_at,
         cancel_requested_at=job.cancel_requested_at,
+        chain_id=job.chain_id,
+        chain_step=job.chain_step,
         first_started_at=job.first_started_at,
         started_at=job.started_at,
         finished_at=job.finished_at,

@@ -179,3 +179,23 @@ async def test_a_cancel_of_an_unknown_job_is_404(client: httpx.AsyncClient) -> N
     assert response.status_code == 404, response.text
     response = await client.post("/jobs/not-a-uuid/cancel")
     assert response.status_code == 422, response.text
+
+
+BAD_CHAINS = [
+    [{"task": "no_such_task"}],
+    [{"task": "fetch_rates", "payload": {"latency_ms": -1}}],
+    [{"task": "sales_report", "payload": {"note": "\x00"}}],
+    [{"task": "sales_report", "backend": "celery"}],
+    [{"task": "sales_report"}] * 11,
+]
+
+
+@pytest.mark.parametrize("then", BAD_CHAINS)
+async def test_a_bad_chain_is_422_and_writes_nothing(
+    client: httpx.AsyncClient, session: AsyncSession, then: list[dict[str, object]]
+) -> None:
+    before = await job_count(session)
+    body = {"backend": "taskiq", "task": "sales_report", "then": then}
+    response = await client.post("/jobs", json=body)
+    assert response.status_code == 422, response.text
+    assert await job_count(session) == before

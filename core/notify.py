@@ -1,0 +1,50 @@
+"""LISTEN on a Postgres channel for as long as the process runs, again after a lost
+connection: the workers hear cancels (core/cancels.py), the API released chain steps."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+RELISTEN_S = 1.0  # after a lost connection (the database restarted)
+
+
+async def listen_forever(
+    settings: Settings, channel: str, on_payload: Callable[[str], None], role: str
+) -> None:
+    """Call `on_payload` with each notification's payload, on this loop, until cancelled.
+    Notifications sent while the connection is down are lost: callers have a slower path."""
+    url = make_url(settings.database_url).set(drivername="postgresql")
+    dsn = url.render_as_string(hide_password=False)
+
+    def notified(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        on_payload(payload)
+
+    while True:
+        try:
+            await _listen_until_lost(dsn, settings.db_write_timeout_s, channel, notified, role)
+            log.warning("LISTEN %s: the connection was lost; listening again", channel)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            log.warning("LISTEN %s failed (%s); trying again", channel, exc)
+        await asyncio.sleep(RELISTEN_S)
+
+
+async def _listen_until_lost(
+    dsn: str, timeout_s: float, channel: str, notified: Any, role: str
+) -> None:
+    conn = await asyncpg.connect(dsn, timeout=timeout_s, server_settings={"application_name": role})
+    lost = asyncio.Event()
+    conn.add_termination_listener(lambda _conn: lost.set())
+    try:
+        await conn.add_listener(channel, notified)
+        await lost.wait()
+    finally:
+        with suppress(Exception):
+            await conn.close(timeout=1)
