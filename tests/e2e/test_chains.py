@@ -2,6 +2,7 @@
 one before it is done; after a failed or cancelled step none runs, and the rows say where
 the chain stopped."""
 
+from itertools import pairwise
 from uuid import UUID
 
 import httpx
@@ -46,7 +47,7 @@ async def test_each_step_runs_after_the_one_before_is_done(
         ("sales_report", "done", 2),
     ]
     assert {j.chain_id for j in jobs} == {ids[0]}
-    for before, after in zip(jobs, jobs[1:], strict=False):
+    for before, after in pairwise(jobs):
         assert before.finished_at is not None and after.first_started_at is not None
         assert after.first_started_at >= before.finished_at
         assert after.publishes == 1
