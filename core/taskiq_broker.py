@@ -9,7 +9,7 @@ from taskiq_aio_pika.queue import QueueType
 
 from core.contract import Backend
 from core.settings import Settings
-from core.topology import DeadLetters, queue_arguments
+from core.topology import DeadLetters, delay_queue, queue_arguments
 
 
 def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:
@@ -27,6 +27,6 @@ def taskiq_broker_kwargs(settings: Settings) -> dict[str, Any]:
         # Delayed jobs (the `delay` label): held here with a per-message TTL, then
         # dead-lettered to the queue. RabbitMQ expires messages at the head only, so a
         # delay waits behind any longer one sent before it (README, "Delayed jobs").
-        "delay_queue": Queue(name=f"{queue}.delay", type=QueueType.QUORUM),
+        "delay_queue": Queue(name=delay_queue(queue), type=QueueType.QUORUM),
         "timeout": settings.publish_timeout_s,
     }

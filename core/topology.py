@@ -43,9 +43,15 @@ def celery_exchange(queue: str) -> str:
     return f"{queue}.topic"
 
 
+def delay_queue(queue: str) -> str:
+    """Taskiq's delay queue for `queue` (core/taskiq_broker.py). Celery's delay levels
+    (celery_delayed_0..27) are shared by every Celery queue on the broker."""
+    return f"{queue}.delay"
+
+
 def all_queues(settings: Settings) -> list[str]:
-    """Both backends' queues with their dead-letter queues."""
-    names = []
+    """Both backends' queues with their dead-letter queues, and Taskiq's delay queue."""
+    names = [delay_queue(settings.queue_for(Backend.taskiq))]
     for backend in Backend:
         queue = settings.queue_for(backend)
         dead = DeadLetters.of(queue)

@@ -30,7 +30,7 @@ os.environ.update(
 from core.contract import Backend
 from core.db import make_engine, make_sessionmaker
 from core.settings import Settings
-from core.topology import all_queues
+from core.topology import all_queues, delay_queue
 from scripts.ensure_db import ensure_database
 from tests.helpers import amqp, api, processes
 
@@ -74,7 +74,7 @@ async def clean_db(engine: AsyncEngine) -> None:
 async def fresh_queues(settings: Settings) -> None:
     """Declared afresh by this run, with this version's arguments."""
     queues = [settings.queue_for(b) for b in Backend]
-    await amqp.delete(settings, *queues, f"{settings.taskiq_queue}.delay")
+    await amqp.delete(settings, *queues, delay_queue(settings.taskiq_queue))
 
 
 def run_stub(url: str, env: dict[str, str] | None = None) -> Iterator[str]:

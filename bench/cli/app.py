@@ -187,3 +187,15 @@ def list_cmd() -> None:
     for p in PROFILES.values():
         profiles.add_row(p.name, p.description, str(len(plan(p))))
     console.print(profiles)
+
+
+@app.command("features")
+def features_cmd(
+    rounds: Annotated[int, Opt(min=1, max=20, help="interleaved rounds")] = 2,
+    results: Annotated[Path, Opt(help="where the figures are saved")] = Path("results"),
+) -> None:
+    """Delayed jobs' lateness (idle, under a backlog) and priorities' queue waits, per
+    backend, on processes of its own (bench/features.py)."""
+    from bench import features
+
+    console.print(f"saved: {features.main(rounds, results)}")

@@ -11,6 +11,7 @@ from bench.run.faults.strike import FaultContext, NotStruck
 from bench.run.probes import rabbit
 from core.contract import Backend
 from core.settings import Settings
+from core.topology import celery_exchange
 
 ALARM_WATERMARK = "0.0001"  # of the host's memory: far below what RabbitMQ uses, so it alarms
 
@@ -45,7 +46,7 @@ def poison_messages(settings: Settings, backend: Backend) -> int:
                 producer.publish(
                     body,
                     routing_key=queue,
-                    exchange=queue,
+                    exchange=celery_exchange(queue),
                     headers=headers,
                     content_type="application/json",
                     content_encoding="utf-8",
