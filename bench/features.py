@@ -191,7 +191,44 @@ def main(rounds: int, results: Path) -> Path:
         until(lambda: consuming(settings), 120, "both workers consuming")
         figures = asyncio.run(measure(settings, rounds))
     out.write_text(json.dumps(figures, indent=1))
+    out.with_suffix(".md").write_text(render(figures))
+    print(render(figures))
     return out
+
+
+COLUMNS = [
+    ("delay idle p50", ("idle", "p50_s")),
+    ("delay idle p99", ("idle", "p99_s")),
+    ("delay behind backlog p50", ("backlog", "p50_s")),
+    ("delay behind backlog p99", ("backlog", "p99_s")),
+]
+
+
+def render(figures: dict[str, Any]) -> str:
+    """The figures as a Markdown table: each cell the rounds' values, in seconds."""
+    head = ["backend", *(name for name, _ in COLUMNS), "queue wait high p50", "normal p50"]
+    lines = [
+        f"RabbitMQ {figures['rabbitmq']}; {figures['paced_jobs']} jobs delayed "
+        f"{figures['delay_s']:g} s per cell, posted {1 / figures['pace_s']:.0f}/s; backlog "
+        f"{figures['backlog_jobs']} price_order; seconds, one value per round",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for backend in Backend:
+        rounds = [r[backend] for r in figures["rounds"]]
+        cells = [values(rounds, part, key) for _, (part, key) in COLUMNS]
+        prio = [r["priority"] for r in rounds]
+        if all(p is None for p in prio):
+            cells += ["not measured: quorum queues ignore priorities before RabbitMQ 4"] * 2
+        else:
+            cells += [values(prio, "high", "p50_s"), values(prio, "normal", "p50_s")]
+        lines.append(f"| {backend} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def values(rounds: list[dict[str, Any]], part: str, key: str) -> str:
+    return ", ".join(f"{r[part][key]:.3f}" for r in rounds if r[part][key] is not None)
 
 
 def consuming(settings: Settings) -> bool:
