@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import func
 
 from api.publishers import Outgoing, Publisher, publish
+from core.chains import STOP_BROKEN
 from core.contract import UNFINISHED, Backend, JobStatus, Priority
 from core.models import Job
 from core.settings import Settings
@@ -53,7 +54,10 @@ class Pass:
 
 
 def dead_letter_error(headers: dict[str, Any], settings: Settings) -> str:
-    why = headers.get("x-first-death-reason")
+    # The newest death first: a delayed message's first death was its delay expiring.
+    deaths = headers.get("x-death")
+    newest = deaths[0] if isinstance(deaths, list) and deaths else None
+    why = newest.get("reason") if isinstance(newest, dict) else headers.get("x-first-death-reason")
     if why == "delivery_limit":
         return (
             f"dead-lettered: returned to the queue more than {settings.delivery_limit} times "
@@ -96,7 +100,16 @@ class Recovery:
         done.republished = await attempt(self.republish_stale)
         done.failed = await attempt(self.fail_dead_lettered)
         done.overdue = await attempt(self.fail_overdue)
+        await attempt(self.stop_broken_chains)
         return done
+
+    async def stop_broken_chains(self) -> int:
+        """Cancel chain steps still waiting behind a step that failed outside the lifecycle
+        (dead-lettered, overdue, or its publish failed)."""
+        async with self.sessionmaker() as session:
+            result = await session.execute(STOP_BROKEN)
+            await session.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def fail_overdue(self) -> int:
         s = self.settings

@@ -142,6 +142,7 @@ class Accepted(BaseModel):
 
 class BatchAccepted(BaseModel):
     ids: list[UUID]
+    then: list[list[UUID]] = []  # each job's chain steps after it
 
 
 class CancelOut(BaseModel):

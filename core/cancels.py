@@ -31,7 +31,8 @@ class RunningJobs:
         try:
             yield
         finally:
-            self._cuts.pop(job_id, None)
+            if self._cuts.get(job_id) is cut:  # not another delivery's of the same job
+                del self._cuts[job_id]
 
     def cancel(self, job_id: UUID) -> None:
         """Cut the job's attempt now, if this process runs it (on the loop it runs on)."""

@@ -12,7 +12,7 @@ No step runs after a failed one, and the rows show the whole chain at any time.
 from typing import NamedTuple, cast
 from uuid import UUID
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import func
 
@@ -32,6 +32,19 @@ STOP_AFTER = (
     .values(
         status=JobStatus.cancelled.value, error=bindparam("why"), finished_at=func.clock_timestamp()
     )
+)
+
+
+# For the API's recovery: steps left waiting after a step that ended without the lifecycle
+# (marked failed by the recovery itself: dead-lettered, overdue; or its publish failed).
+STOP_BROKEN = text(
+    """
+    UPDATE jobs s SET status = 'cancelled', finished_at = clock_timestamp(),
+        error = 'chain stopped: step ' || p.chain_step || ' (job ' || p.id || ') ' || p.status
+    FROM jobs p
+    WHERE s.status = 'waiting' AND p.chain_id = s.chain_id AND p.chain_step < s.chain_step
+        AND p.status IN ('failed', 'cancelled')
+    """
 )
 
 

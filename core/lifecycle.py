@@ -175,30 +175,13 @@ async def execute(
 
     Raises DatabaseUnavailable if the outcome could not be recorded."""
     spec, uid = registry[task], UUID(job_id)
-
-    async def duplicate() -> Outcome:
-        await retrying_write(session, settings, lambda: count_duplicate(session, uid))
-        return Outcome.duplicate
-
-    async def fail(error: str) -> Outcome:
-        status = JobStatus.cancelled if error == CANCELLED else JobStatus.failed
-
-        async def write() -> bool:
-            failed = await finish(session, uid, status, error=error[:2000])
-            await session.commit()
-            return failed
-
-        return (
-            Outcome.failed if await retrying_write(session, settings, write) else await duplicate()
-        )
-
     while True:
         started = await retrying_write(session, settings, lambda: mark_running(session, uid))
         if started is None:
-            return await duplicate()
+            return await duplicate(session, settings, uid)
         refused = refusal(started, task, settings)
         if refused is not None:
-            return await fail(refused)
+            return await fail(session, settings, uid, refused)
         deadline = settings.deadline_for(task)
         # The attempt's deadline, on its awaits: a job blocked on a lock, a database that
         # stops answering or a service that never replies is cut here and its slot freed.
@@ -211,22 +194,56 @@ async def execute(
                     result = await spec.run(context, payload)
             if not await finish(session, uid, JobStatus.done, result=result):
                 await session.rollback()
-                return await duplicate()
+                return await duplicate(session, settings, uid)
             await session.commit()
             return Outcome.done
         except ValidationError as exc:  # the row was written by the API: a bug if it fails
             await session.rollback()
-            return await fail(f"invalid payload: {exc}")
+            return await fail(session, settings, uid, f"invalid payload: {exc}")
         except Exception as exc:
             with suppress(Exception):
                 await session.rollback()
-            if cut.expired() and RUNNING.was_cancelled(uid):
-                return await fail(CANCELLED)
-            if not is_transient(exc):
-                log.exception("job %s failed permanently", job_id)
-                return await fail(describe(exc))
-            why = overrun(deadline) if cut.expired() else describe(exc)
-            if started.attempts >= settings.retry_max_attempts:
-                return await fail(f"after {started.attempts} attempts: {why}")
-            log.warning("job %s attempt %d: %s; retrying", job_id, started.attempts, why)
+            final = verdict(exc, cut, deadline, started, settings, uid)
+            if final is not None:
+                return await fail(session, settings, uid, final)
             await asyncio.sleep(settings.backoff(started.attempts))
+
+
+def verdict(
+    exc: Exception,
+    cut: asyncio.Timeout,
+    deadline: float,
+    started: Started,
+    settings: Settings,
+    uid: UUID,
+) -> str | None:
+    """The error an attempt that raised ends the job with, or None: retry it."""
+    if cut.expired() and RUNNING.was_cancelled(uid):
+        return CANCELLED
+    if not is_transient(exc):
+        log.exception("job %s failed permanently", uid)
+        return describe(exc)
+    why = overrun(deadline) if cut.expired() else describe(exc)
+    if started.attempts >= settings.retry_max_attempts:
+        return f"after {started.attempts} attempts: {why}"
+    log.warning("job %s attempt %d: %s; retrying", uid, started.attempts, why)
+    return None
+
+
+async def duplicate(session: AsyncSession, settings: Settings, uid: UUID) -> Outcome:
+    await retrying_write(session, settings, lambda: count_duplicate(session, uid))
+    return Outcome.duplicate
+
+
+async def fail(session: AsyncSession, settings: Settings, uid: UUID, error: str) -> Outcome:
+    """End the job failed (or cancelled) with `error`, unless another delivery ended it."""
+    status = JobStatus.cancelled if error == CANCELLED else JobStatus.failed
+
+    async def write() -> bool:
+        failed = await finish(session, uid, status, error=error[:2000])
+        await session.commit()
+        return failed
+
+    if await retrying_write(session, settings, write):
+        return Outcome.failed
+    return await duplicate(session, settings, uid)

@@ -31,8 +31,8 @@ async def listen_forever(
         try:
             await _listen_until_lost(dsn, settings.db_write_timeout_s, channel, notified, role)
             log.warning("LISTEN %s: the connection was lost; listening again", channel)
-        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-            log.warning("LISTEN %s failed (%s); trying again", channel, exc)
+        except Exception:  # whatever it was, listen again: nobody awaits this task
+            log.exception("LISTEN %s failed; trying again", channel)
         await asyncio.sleep(RELISTEN_S)
 
 

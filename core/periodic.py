@@ -4,10 +4,11 @@ Celery beat and the Taskiq scheduler both send a `periodic_tick` message every
 PERIODIC_S[task] seconds, stamped with the time it was sent (`tick_at`). The worker turns
 it into a jobs row keyed by the schedule window the tick fell in, floor(tick_at / every),
 then runs that job as any other. The key is unique: a second scheduler started by mistake,
-or a restarted one, ticks into a window that already has its job, and its delivery finds
-that job finished (the lifecycle counts it in `duplicate_deliveries`) or, if an earlier
-delivery died mid-way, runs it to its end. Ticks of one scheduler are never closer than
-its interval, so each of its ticks has a window of its own.
+or a restarted one, ticks into a window that already has its job, and its delivery runs
+nothing (counted in `duplicate_deliveries`). The claim is committed with the job's start,
+in one transaction, so a second tick never sees a claimed job not yet running; a delivery
+that dies after it leaves the row `running`, which the recovery ends by its deadline.
+Ticks of one scheduler come about its interval apart, so each has a window of its own.
 """
 
 import logging
@@ -22,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.contract import Backend, JobStatus, TaskName
 from core.jobs import JOBS
-from core.lifecycle import Outcome, execute, retrying_write
+from core.lifecycle import (
+    DatabaseUnavailable,
+    Outcome,
+    count_duplicate,
+    execute,
+    retrying_write,
+)
 from core.models import Job
 from core.settings import Settings
 
@@ -38,8 +45,10 @@ def tick_key(backend: Backend, task: TaskName, tick_at: float, every_s: int) -> 
 
 async def claim_tick(
     session: AsyncSession, backend: Backend, task: TaskName, tick_at: float, every_s: int
-) -> UUID:
-    """The job of the tick's window: written now, or the one an earlier tick wrote."""
+) -> tuple[UUID, bool]:
+    """The job of the tick's window, and whether this tick wrote it. A new row is left
+    uncommitted: the lifecycle's first write commits it with its start. (A second tick's
+    INSERT waits for that commit, then finds the row.)"""
     key = tick_key(backend, task, tick_at, every_s)
     row = {
         "id": uuid4(),
@@ -53,10 +62,11 @@ async def claim_tick(
     }
     stmt = insert(jobs).values(row).on_conflict_do_nothing(index_elements=["tick_key"])
     job_id = await session.scalar(stmt.returning(jobs.c.id))
-    if job_id is None:
-        job_id = await session.scalar(select(jobs.c.id).where(jobs.c.tick_key == key))
+    if job_id is not None:
+        return cast(UUID, job_id), True
+    job_id = await session.scalar(select(jobs.c.id).where(jobs.c.tick_key == key))
     await session.commit()
-    return cast(UUID, job_id)
+    return cast(UUID, job_id), False
 
 
 async def run_tick(
@@ -73,9 +83,16 @@ async def run_tick(
         log.warning("tick for %r, which PERIODIC_S does not schedule: ignored", task)
         return Outcome.failed
 
-    async def claim() -> UUID:
+    async def claim() -> tuple[UUID, bool]:
         name = names[task]
         return await claim_tick(session, backend, name, tick_at, settings.periodic_s[name])
 
-    job_id = await retrying_write(session, settings, claim)
-    return await execute(session, http, settings, task, str(job_id))
+    job_id, fresh = await retrying_write(session, settings, claim)
+    if not fresh:  # another tick's delivery runs it, or ran it
+        await retrying_write(session, settings, lambda: count_duplicate(session, job_id))
+        return Outcome.duplicate
+    outcome = await execute(session, http, settings, task, str(job_id))
+    if outcome is Outcome.duplicate and await session.get(Job, job_id) is None:
+        # The database dropped the claim with its first write: hand the tick back.
+        raise DatabaseUnavailable("the tick's claim was rolled back")
+    return outcome

@@ -70,6 +70,19 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": settings.celery_prefetch_multiplier(),
         "worker_concurrency": settings.worker_processes,
         "worker_send_task_events": settings.celery_task_events,  # Flower shows tasks
+        **features(settings),
+        "task_publish_retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+    }
+
+
+def features(settings: Settings) -> dict[str, Any]:
+    """Rate limits and the beat schedule, from the settings both backends read."""
+    return {
         # Celery's own per-task rate limit, held by each worker's consumer (all its pool).
         "task_annotations": {
             task.value: {"rate_limit": f"{rate:g}/s"} for task, rate in settings.rate_limits.items()
@@ -78,12 +91,6 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # In memory: nothing to keep on disk, as the window key (core/periodic.py) makes a
         # restarted beat, or a second one, harmless.
         "beat_scheduler": "celery.beat:Scheduler",
-        "task_publish_retry_policy": {
-            "max_retries": 2,
-            "interval_start": 0,
-            "interval_step": 0.2,
-            "interval_max": 0.5,
-        },
     }
 
 

@@ -31,7 +31,8 @@ async def enqueue(job: JobIn, enqueuer: EnqueuerDep) -> Accepted:
 
 @router.post("/batch", status_code=status.HTTP_202_ACCEPTED, responses=UNAVAILABLE)
 async def enqueue_batch(batch: BatchIn, enqueuer: EnqueuerDep) -> BatchAccepted:
-    return BatchAccepted(ids=await enqueuer.accept(batch.jobs))
+    request = await enqueuer.submit(batch.jobs)
+    return BatchAccepted(ids=request.ids, then=request.steps)
 
 
 def millis(start: datetime | None, end: datetime | None) -> float | None:

@@ -2,7 +2,7 @@
 commit and publish) is published again by the recovery and runs, once."""
 
 from datetime import timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import func, select
@@ -83,3 +83,29 @@ async def test_a_row_running_past_its_deadline_and_grace_is_settled_failed(
     assert alive.status == JobStatus.running
     await session.delete(alive)
     await session.commit()
+
+
+async def test_a_chain_whose_first_publish_failed_is_stopped(
+    settings: Settings, session: AsyncSession
+) -> None:
+    """The head's row says failed (503); its waiting steps are cancelled by the recovery."""
+    down = settings.model_copy(
+        update={"amqp_url": "amqp://guest:guest@127.0.0.1:1/", "publish_timeout_s": 2.0}
+    )
+    body = {"backend": "taskiq", "task": "price_order", "then": [{"task": "sales_report"}] * 2}
+    async with api.running(down) as (app, client):
+        response = await client.post("/jobs", json=body)
+        assert response.status_code == 503, response.text
+        [failed] = response.json()["detail"]["failed"]
+        head = UUID(failed)
+        steps = (await session.scalars(select(Job).where(Job.chain_id == head))).all()
+        assert sorted((j.chain_step, j.status) for j in steps) == [
+            (0, "failed"), (1, "waiting"), (2, "waiting"),
+        ]  # fmt: skip
+        await app.state.services.recovery.once()
+    session.expire_all()
+    steps = (await session.scalars(select(Job).where(Job.chain_id == head))).all()
+    assert sorted((j.chain_step, j.status) for j in steps) == [
+        (0, "failed"), (1, "cancelled"), (2, "cancelled"),
+    ]  # fmt: skip
+    assert all(f"step 0 (job {head}) failed" in (j.error or "") for j in steps if j.chain_step)

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.models import Job, SalesSummary
+from core.contract import Backend
+from core.models import Job, Order
 from core.settings import Settings
+from tests.helpers import amqp
 from tests.helpers.workers import wait_finished, wait_running, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "clean_db", "stub")
@@ -29,8 +31,8 @@ async def test_a_queued_job_never_runs(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    cancelled = await post(client, backend, "sales_report")  # no worker yet: it waits
-    delayed = await post(client, backend, "sales_report", delay_s=2)
+    cancelled = await post(client, backend, "price_order")  # no worker yet: it waits
+    delayed = await post(client, backend, "price_order", delay_s=2)
     for job_id in (cancelled, delayed):
         response = await client.post(f"/jobs/{job_id}/cancel")
         assert response.status_code == 200, response.text
@@ -43,9 +45,10 @@ async def test_a_queued_job_never_runs(
         assert (job.status, job.attempts, job.first_started_at) == ("cancelled", 0, None)
         assert job.duplicate_deliveries == 0
         assert job.error is not None and "before it started" in job.error
-    async with sessionmaker() as s:  # only the marker's report was written
-        assert await s.scalar(select(func.count()).select_from(SalesSummary)) == 0
+    async with sessionmaker() as s:  # neither wrote its order; both messages were consumed
+        assert await s.scalar(select(func.count()).select_from(Order)) == 0
         assert await s.scalar(select(func.count()).select_from(Job)) == 3
+    assert await amqp.depth(settings, settings.queue_for(Backend(backend))) == 0
 
 
 @pytest.mark.parametrize("backend", ["celery", "taskiq"])

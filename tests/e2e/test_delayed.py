@@ -33,12 +33,12 @@ async def test_a_delayed_job_starts_no_earlier_than_asked(
 ) -> None:
     async with worker(settings, backend):
         at = datetime.now(UTC) + timedelta(seconds=2.5)
-        ids = [
-            await post(client, backend, delay_s=3.7),
+        ids = [  # shorter first: Taskiq's delay queue holds a short one behind a long one
             await post(client, backend, run_at=at.isoformat()),
+            await post(client, backend, delay_s=3.7),
             await post(client, backend),  # no delay: at once
         ]
-        delayed, timed, now = await wait_finished(sessionmaker, ids, limit_s=60)
+        timed, delayed, now = await wait_finished(sessionmaker, ids, limit_s=60)
     for job in (delayed, timed, now):
         assert job.status == "done", job.error
     assert now.run_at is None
@@ -63,7 +63,8 @@ async def test_a_short_delay_behind_a_long_one(
     async with worker(settings, backend):
         long = await post(client, backend, delay_s=6)
         short = await post(client, backend, delay_s=1)
-        # Held by RabbitMQ, not by a worker: nothing in the job queue yet.
+        # The 6 s one is held by RabbitMQ, not by a worker: nothing in the job queue yet (a
+        # Celery delay under 2 s goes straight to it, and its worker holds it to its eta).
         assert await amqp.depth(settings, settings.queue_for(Backend(backend))) == 0
         if backend == "celery":  # 6 s = 110 in binary: in the 4 s level, then the 2 s one
             held = [await amqp.depth(settings, f"celery_delayed_{n}") for n in range(4)]
