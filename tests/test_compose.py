@@ -104,6 +104,7 @@ def test_parses_without_version_key(compose: dict[str, Any], services: dict[str,
     assert "version" not in compose
     expected = {"postgres", "rabbitmq", "migrate", "api", "stub", "flower", "bench", "test"}
     expected |= {"worker-celery", "worker-celery-threads", "worker-taskiq"}
+    expected |= {"scheduler-celery", "scheduler-taskiq"}
     assert set(services) == expected
 
 
@@ -222,7 +223,8 @@ CHECKS = {
     "python": check_python,
 }
 APP_SERVICES = [
-    "migrate", "api", "stub", "worker-celery", "worker-celery-threads", "flower", "worker-taskiq"
+    "migrate", "api", "stub", "worker-celery", "worker-celery-threads", "flower", "worker-taskiq",
+    "scheduler-celery", "scheduler-taskiq",
 ]  # fmt: skip
 TOOL_SERVICES = ["bench", "test"]  # their image's entry point runs them
 
@@ -293,7 +295,9 @@ def test_stub_url_and_api_url_match_the_services(services: dict[str, Service]) -
 
 DEPLOYED = {"worker-celery": "python -m workers_celery",
             "worker-celery-threads": "python -m workers_celery --pool=threads",
-            "worker-taskiq": "python -m workers_taskiq"}  # fmt: skip
+            "worker-taskiq": "python -m workers_taskiq",
+            "scheduler-celery": "python -m workers_celery beat",
+            "scheduler-taskiq": "python -m workers_taskiq scheduler"}  # fmt: skip
 
 
 @pytest.mark.parametrize(("target", "entry"), DEPLOYED.items())
@@ -333,6 +337,8 @@ def test_app_services_wait_for_what_they_use(services: dict[str, Service]) -> No
         "worker-celery": workers,
         "worker-celery-threads": workers,
         "worker-taskiq": workers,
+        "scheduler-celery": workers,
+        "scheduler-taskiq": workers,
         "bench": ready,
         "test": ready,
     }
@@ -357,6 +363,8 @@ def test_profiles(services: dict[str, Service]) -> None:
     assert profiles["worker-celery-threads"] == ["celery-threads"]
     assert profiles["flower"] == ["celery", "celery-threads"]
     assert profiles["worker-taskiq"] == ["taskiq"]
+    assert profiles["scheduler-celery"] == ["celery", "celery-threads"]
+    assert profiles["scheduler-taskiq"] == ["taskiq"]
     assert profiles["bench"] == ["bench"] and profiles["test"] == ["test"]
     for name in ("postgres", "rabbitmq", "migrate", "api", "stub"):
         assert profiles[name] == [], name

@@ -29,7 +29,10 @@ pytestmark = pytest.mark.skipif(problem is not None, reason=f"compose engine tes
 JOBS = ("price_order", "sales_report", "fetch_rates", "render_invoice")
 QUEUES = {"celery": "jobs.celery", "taskiq": "jobs.taskiq"}
 # Started by a test and removed after it (Flower too: it remembers the workers it saw).
-PER_TEST = ("worker-celery", "worker-celery-threads", "worker-taskiq", "flower")
+PER_TEST = (
+    "worker-celery", "worker-celery-threads", "worker-taskiq", "flower",
+    "scheduler-celery", "scheduler-taskiq",
+)  # fmt: skip
 TIMINGS: dict[str, float] = {}  # up --wait seconds per profile, printed at the end
 
 

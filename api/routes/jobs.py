@@ -51,7 +51,7 @@ async def get_job(
         Query(ge=0, le=MAX_WAIT_S, description="seconds to wait for the job to finish"),
     ] = 0,
 ) -> JobOut:
-    """The job's row. With `wait`, answers as soon as the job is done or failed (a
+    """The job's row. With `wait`, answers as soon as the job is done, failed or cancelled (a
     Postgres notification, no polling), or with its current row after `wait` seconds."""
     job = await session.get(Job, job_id)
     if job is None:
