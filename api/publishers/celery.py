@@ -57,6 +57,7 @@ class CeleryPublisher(Connected):
         self.connection_: aio_pika.abc.AbstractRobustConnection | None = None
         self.exchange: aio_pika.abc.AbstractExchange | None = None
         self.delays: aio_pika.abc.AbstractExchange | None = None
+        self.levels: asyncio.Future[None] | None = None  # the delay levels, declared once
 
     async def connect(self) -> None:
         connection = await aio_pika.connect_robust(
@@ -72,13 +73,6 @@ class CeleryPublisher(Connected):
             )
             queue = await channel.declare_queue(self.queue, durable=True, arguments=self.arguments)
             await queue.bind(exchange, self.queue)
-            kombu_queue = Queue(
-                self.queue,
-                Exchange(self.exchange_name, type="topic"),
-                routing_key=self.queue,
-                queue_arguments=self.arguments,
-            )
-            await asyncio.to_thread(declare_delayed_delivery, self.url, kombu_queue, self.timeout)
             self.delays = await channel.get_exchange(TOP_LEVEL, ensure=False)
         except BaseException:
             await connection.close()  # or it keeps reconnecting in the background
@@ -109,10 +103,27 @@ class CeleryPublisher(Connected):
             message_id=str(job.job_id),
         )
 
+    async def declared_levels(self) -> None:
+        """The delay levels, declared by the first delayed publish (28 quorum queues: seconds
+        on a cluster, which no API start and no plain job should wait for). A Celery worker
+        declares them too, at its start."""
+        if self.levels is None or (self.levels.done() and self.levels.exception()):
+            queue = Queue(
+                self.queue,
+                Exchange(self.exchange_name, type="topic"),
+                routing_key=self.queue,
+                queue_arguments=self.arguments,
+            )
+            self.levels = asyncio.ensure_future(
+                asyncio.to_thread(declare_delayed_delivery, self.url, queue, self.timeout)
+            )
+        await asyncio.shield(self.levels)  # a publish timing out leaves it running
+
     async def send(self, job: Outgoing) -> None:
         assert self.exchange is not None and self.delays is not None
         countdown = int(job.delay_s())  # whole seconds in RabbitMQ; the worker holds the rest
         if countdown >= 1:
+            await self.declared_levels()
             key = calculate_routing_key(countdown, self.queue)
             await self.delays.publish(self.message(job), routing_key=key)
         else:  # straight to the queue, through the default exchange
