@@ -58,6 +58,7 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 async def broker_version(settings: Settings) -> tuple[int, ...]:
+    """The RabbitMQ version, as the broker announces itself."""
     connection = await aio_pika.connect(settings.amqp_url)
     async with connection:
         assert connection.transport is not None

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bench.features import broker_version
 from core.settings import Settings
-from tests.helpers.amqp import broker_version
 from tests.helpers.workers import wait_finished, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "clean_db", "stub")

@@ -26,17 +26,6 @@ async def _counts(settings: Settings, queue: str) -> tuple[int, int]:
         return int(result.message_count or 0), int(result.consumer_count or 0)
 
 
-async def broker_version(settings: Settings) -> tuple[int, ...]:
-    """The RabbitMQ version the suite talks to, as it announces itself."""
-    connection = await aio_pika.connect(settings.amqp_url)
-    async with connection:
-        assert connection.transport is not None
-        properties = connection.transport.connection.server_properties
-        version = properties["version"]
-    text = version.decode() if isinstance(version, bytes) else str(version)
-    return tuple(int(part) for part in text.split(".")[:3])
-
-
 async def depth(settings: Settings, queue: str) -> int:
     """Ready messages in `queue` (0 if it does not exist)."""
     return (await _counts(settings, queue))[0]
