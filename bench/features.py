@@ -22,6 +22,9 @@ import httpx
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from bench.report.blocks import Block, Heading, Para, to_markdown
+from bench.report.features import feature_blocks, rounds_blocks
+from bench.report.html import to_html
 from bench.run.processes.supervisor import managed, wait_http
 from bench.run.wait import until
 from bench.stats import percentile
@@ -199,44 +202,33 @@ def main(rounds: int, results: Path) -> Path:
         until(lambda: consuming(settings), 120, "both workers consuming")
         figures = asyncio.run(measure(settings, rounds))
     out.write_text(json.dumps(figures, indent=1))
-    out.with_suffix(".md").write_text(render(figures))
-    print(render(figures))
+    print(to_markdown(rounds_blocks(figures)))
+    print(f"page: {write_page(out)}")
     return out
 
 
-COLUMNS = [
-    ("delay idle p50", ("idle", "p50_s")),
-    ("delay idle p99", ("idle", "p99_s")),
-    ("delay behind backlog p50", ("backlog", "p50_s")),
-    ("delay behind backlog p99", ("backlog", "p99_s")),
-]
+def write_page(saved: Path) -> Path:
+    """A saved run's figures (its JSON) as a page beside them: .md and .html."""
+    figures = json.loads(saved.read_text())
+    items = page(figures, saved.stem)
+    saved.with_suffix(".md").write_text(to_markdown(items), encoding="utf-8")
+    html = saved.with_suffix(".html")
+    html.write_text(to_html(items, f"queuebench {saved.stem}"), encoding="utf-8")
+    return html
 
 
-def render(figures: dict[str, Any]) -> str:
-    """The figures as a Markdown table: each cell the rounds' values, in seconds."""
-    head = ["backend", *(name for name, _ in COLUMNS), "queue wait high p50", "normal p50"]
-    lines = [
-        f"RabbitMQ {figures['rabbitmq']}; {figures['paced_jobs']} jobs delayed "
-        f"{figures['delay_s']:g} s per cell, posted {1 / figures['pace_s']:.0f}/s; backlog "
-        f"{figures['backlog_jobs']} price_order; seconds, one value per round",
-        "",
-        "| " + " | ".join(head) + " |",
-        "|" + "---|" * len(head),
+def page(figures: dict[str, Any], name: str) -> list[Block]:
+    """The features' report: the matrix with this run's figures, then the rounds."""
+    return [
+        Heading(1, f"Celery or Taskiq: the features, {name}"),
+        Para(
+            f"`python -m bench features --rounds {len(figures['rounds'])}` on RabbitMQ "
+            f"{figures['rabbitmq']}. A delay's lateness is from `run_at` to the job's first "
+            "start; a queue wait from enqueue to the first start. Ranges span the rounds."
+        ),
+        *feature_blocks(figures),
+        *rounds_blocks(figures),
     ]
-    for backend in Backend:
-        rounds = [r[backend] for r in figures["rounds"]]
-        cells = [values(rounds, part, key) for _, (part, key) in COLUMNS]
-        prio = [r["priority"] for r in rounds]
-        if all(p is None for p in prio):
-            cells += ["not measured: quorum queues ignore priorities before RabbitMQ 4"] * 2
-        else:
-            cells += [values(prio, "high", "p50_s"), values(prio, "normal", "p50_s")]
-        lines.append(f"| {backend} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def values(rounds: list[dict[str, Any]], part: str, key: str) -> str:
-    return ", ".join(f"{r[part][key]:.3f}" for r in rounds if r[part][key] is not None)
 
 
 def consuming(settings: Settings) -> bool:

@@ -193,9 +193,20 @@ def list_cmd() -> None:
 def features_cmd(
     rounds: Annotated[int, Opt(min=1, max=20, help="interleaved rounds")] = 2,
     results: Annotated[Path, Opt(help="where the figures are saved")] = Path("results"),
+    page: Annotated[
+        Path | None, Opt(help="render this saved figures JSON as a page beside it; run nothing")
+    ] = None,
 ) -> None:
     """Delayed jobs' lateness (idle, under a backlog) and priorities' queue waits, per
-    backend, on processes of its own (bench/features.py)."""
+    backend, on processes of its own (bench/features.py), with the feature matrix."""
     from bench import features
 
+    if page is not None:
+        if not page.is_file():
+            raise typer.BadParameter(f"{page}: no such file", param_hint="--page")
+        try:
+            console.print(f"page: {features.write_page(page)}")
+        except (ValueError, KeyError, TypeError) as e:  # not JSON, or not its figures
+            raise typer.BadParameter(f"{page}: not a features run's figures ({e!r})") from e
+        return
     console.print(f"saved: {features.main(rounds, results)}")

@@ -21,6 +21,7 @@ from bench.report.console import renderables
 from bench.report.details import chart_blocks, flagged_blocks, key_value, locust_blocks
 from bench.report.distance import distance_blocks
 from bench.report.faults import fault_blocks
+from bench.report.features import feature_blocks
 from bench.report.format import duration
 from bench.report.html import to_html
 from bench.report.index import Run
@@ -67,6 +68,7 @@ def blocks(
         *distance_blocks(summary),
         *why_blocks(run),
         *producer_blocks(summary),
+        *feature_blocks(None),
         Heading(2, "Details"),
         *chart_blocks(run, timelines=command is None),
         *flagged_blocks(run),

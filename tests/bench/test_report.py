@@ -168,6 +168,16 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     return md.read_text(), page.read_text()
 
 
+def test_the_feature_matrix_follows_the_answer_with_its_tests(rendered: tuple[str, str]) -> None:
+    md, page = rendered
+    features = md.split("## Features")[1].split("## Details")[0]
+    assert md.index("## Why") < md.index("## Features") < md.index("## Details")
+    for name in ("periodic jobs", "delayed jobs", "cancellation", "retries with backoff"):
+        assert f"| {name} |" in features
+    assert "`python -m bench features` measures it" in features
+    assert "tests/e2e/test_cancel.py" in page
+
+
 def verdict_of(md: str, scenario: str, load: str, column: int = 5) -> list[str]:
     """The verdict cells of one row of the answer table (one per fairness mode, equal
     in-flight first); column 6 is the statistical reading."""
