@@ -1,8 +1,6 @@
 """POST /jobs/{id}/cancel on real workers of each backend: a queued job never runs, a
 running one is stopped through its deadline, a finished one is a 409."""
 
-from uuid import UUID
-
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -12,16 +10,11 @@ from core.contract import Backend
 from core.models import Job, Order
 from core.settings import Settings
 from tests.helpers import amqp
+from tests.helpers.api import post_job
 from tests.helpers.workers import wait_finished, wait_running, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "clean_db", "stub")
 SLOW = {"symbols": ["USD"], "latency_ms": 5000}  # the stub answers after 5 s
-
-
-async def post(client: httpx.AsyncClient, backend: str, task: str, **body: object) -> UUID:
-    response = await client.post("/jobs", json={"backend": backend, "task": task, **body})
-    assert response.status_code == 202, response.text
-    return UUID(response.json()["id"])
 
 
 @pytest.mark.parametrize("backend", ["celery", "taskiq"])
@@ -31,15 +24,15 @@ async def test_a_queued_job_never_runs(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
-    cancelled = await post(client, backend, "price_order")  # no worker yet: it waits
-    delayed = await post(client, backend, "price_order", delay_s=2)
+    cancelled = await post_job(client, backend, "price_order")  # no worker yet: it waits
+    delayed = await post_job(client, backend, "price_order", delay_s=2)
     for job_id in (cancelled, delayed):
         response = await client.post(f"/jobs/{job_id}/cancel")
         assert response.status_code == 200, response.text
         assert response.json() == {"id": str(job_id), "status": "cancelled"}
     async with worker(settings, backend):
         # Posted after them, with a later run_at: once it is done, both messages were read.
-        marker = await post(client, backend, "sales_report", delay_s=3)
+        marker = await post_job(client, backend, "sales_report", delay_s=3)
         await wait_finished(sessionmaker, [marker], limit_s=60)
     for job in await wait_finished(sessionmaker, [cancelled, delayed]):
         assert (job.status, job.attempts, job.first_started_at) == ("cancelled", 0, None)
@@ -59,13 +52,13 @@ async def test_a_running_job_is_stopped_and_a_finished_one_is_409(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with worker(settings, backend) as proc:
-        slow = await post(client, backend, "fetch_rates", payload=SLOW)
+        slow = await post_job(client, backend, "fetch_rates", payload=SLOW)
         await wait_running(sessionmaker, slow, proc)
         response = await client.post(f"/jobs/{slow}/cancel")
         assert response.status_code == 202, response.text
         assert response.json()["status"] == "running"
         [job] = await wait_finished(sessionmaker, [slow], limit_s=30)
-        done = await post(client, backend, "sales_report")
+        done = await post_job(client, backend, "sales_report")
         await wait_finished(sessionmaker, [done])
     assert (job.status, job.attempts, job.result) == ("cancelled", 1, None)
     assert job.error is not None and "cancelled while running" in job.error

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from uuid import UUID
 
 import httpx
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bench.run import commands
 from bench.spec.variants import BY_NAME
 from core.settings import Settings
+from tests.helpers.api import post_job
 from tests.helpers.processes import ROOT
 from tests.helpers.workers import wait_finished, wait_running, worker
 
@@ -24,13 +24,6 @@ pytestmark = pytest.mark.usefixtures("empty_queues", "stub", "clean_db")
 DEADLINE_S = 1.0
 SHORT = {"JOB_DEADLINES_S": f'{{"price_order": {DEADLINE_S}}}', "RETRY_MAX_ATTEMPTS": "2"}
 ORDER = {"items": [{"sku": "H", "qty": 1}], "prices": {"H": "2.00"}}
-
-
-async def post(client: httpx.AsyncClient, backend: str, task: str, payload: object) -> UUID:
-    body = {"backend": backend, "task": task, "payload": payload}
-    response = await client.post("/jobs", json=body)
-    assert response.status_code == 202, response.text
-    return UUID(response.json()["id"])
 
 
 @pytest.mark.parametrize(
@@ -49,11 +42,11 @@ async def test_a_job_blocked_past_its_deadline_is_cut_and_fails_with_the_reason(
         engine.connect() as lock,  # what holds the job: its table, locked
     ):
         await lock.execute(text("LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"))
-        hung = await post(client, backend, "price_order", ORDER)
+        hung = await post_job(client, backend, "price_order", payload=ORDER)
         await wait_running(sessionmaker, hung, proc)
         started = time.monotonic()
         # One slot (a prefork child, one thread): the next job runs once the deadline frees it.
-        other = await post(client, backend, "fetch_rates", {"latency_ms": 0})
+        other = await post_job(client, backend, "fetch_rates", payload={"latency_ms": 0})
         [flowed] = await wait_finished(sessionmaker, [other], limit_s=30)
         [cut] = await wait_finished(sessionmaker, [hung], limit_s=30)
         took = time.monotonic() - started

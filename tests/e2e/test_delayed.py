@@ -2,8 +2,6 @@
 Celery's native delayed delivery, taskiq-aio-pika's delay queue."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
@@ -12,16 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.contract import Backend
 from core.settings import Settings
 from tests.helpers import amqp
+from tests.helpers.api import post_job
 from tests.helpers.workers import wait_finished, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "clean_db", "stub")
-
-
-async def post(client: httpx.AsyncClient, backend: str, **start: Any) -> UUID:
-    body = {"backend": backend, "task": "sales_report", **start}
-    response = await client.post("/jobs", json=body)
-    assert response.status_code == 202, response.text
-    return UUID(response.json()["id"])
 
 
 @pytest.mark.parametrize("backend", ["celery", "taskiq"])
@@ -34,9 +26,9 @@ async def test_a_delayed_job_starts_no_earlier_than_asked(
     async with worker(settings, backend):
         at = datetime.now(UTC) + timedelta(seconds=2.5)
         ids = [  # shorter first: Taskiq's delay queue holds a short one behind a long one
-            await post(client, backend, run_at=at.isoformat()),
-            await post(client, backend, delay_s=3.7),
-            await post(client, backend),  # no delay: at once
+            await post_job(client, backend, "sales_report", run_at=at.isoformat()),
+            await post_job(client, backend, "sales_report", delay_s=3.7),
+            await post_job(client, backend, "sales_report"),  # no delay: at once
         ]
         timed, delayed, now = await wait_finished(sessionmaker, ids, limit_s=60)
     for job in (delayed, timed, now):
@@ -61,8 +53,8 @@ async def test_a_short_delay_behind_a_long_one(
     """Celery's delay levels keep each delay; Taskiq's one delay queue expires messages at
     its head only, so a short delay sent after a long one waits for the long one."""
     async with worker(settings, backend):
-        long = await post(client, backend, delay_s=6)
-        short = await post(client, backend, delay_s=1)
+        long = await post_job(client, backend, "sales_report", delay_s=6)
+        short = await post_job(client, backend, "sales_report", delay_s=1)
         # The 6 s one is held by RabbitMQ, not by a worker: nothing in the job queue yet (a
         # Celery delay under 2 s goes straight to it, and its worker holds it to its eta).
         assert await amqp.depth(settings, settings.queue_for(Backend(backend))) == 0

@@ -4,7 +4,6 @@ left `running`, and nothing is stored twice."""
 
 import os
 import signal
-from collections.abc import Mapping
 from uuid import UUID
 
 import httpx
@@ -17,17 +16,12 @@ from bench.stats import count_repeats
 from core.db import WORKER_ROLE
 from core.models import Order, OrderItem
 from core.settings import Settings
+from tests.helpers.api import post_job
 from tests.helpers.workers import eventually, wait_finished, wait_running, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "stub")
 BACKENDS = ["celery", "taskiq"]
 ORDER = {"items": [{"sku": "K", "qty": 2}], "prices": {"K": "1.25"}}
-
-
-async def post(client: httpx.AsyncClient, body: Mapping[str, object]) -> UUID:
-    response = await client.post("/jobs", json=body)
-    assert response.status_code == 202, response.text
-    return UUID(response.json()["id"])
 
 
 def kill_the_only_child(proc_pid: int) -> None:
@@ -45,8 +39,8 @@ async def test_failing_external_call_ends_failed_after_bounded_retries(
     failing_stub: str,
 ) -> None:
     async with worker(settings, backend, env={"STUB_URL": failing_stub}):
-        body = {"backend": backend, "task": "fetch_rates", "payload": {"latency_ms": 0}}
-        [job] = await wait_finished(sessionmaker, [await post(client, body)])
+        job_id = await post_job(client, backend, "fetch_rates", payload={"latency_ms": 0})
+        [job] = await wait_finished(sessionmaker, [job_id])
     assert (job.status, job.attempts) == ("failed", settings.retry_max_attempts)
     assert job.error is not None
     assert f"after {settings.retry_max_attempts} attempts" in job.error and "503" in job.error
@@ -60,7 +54,7 @@ async def test_sigkill_mid_job_is_redelivered_and_creates_one_order(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with worker(settings, backend, n=1, env={"TEST_HOLD_MS": "4000"}) as proc:
-        job_id = await post(client, {"backend": backend, "task": "price_order", "payload": ORDER})
+        job_id = await post_job(client, backend, "price_order", payload=ORDER)
         await wait_running(sessionmaker, job_id, proc)
         kill_the_only_child(proc.pid)  # mid-transaction (the hold keeps it open)
         [job] = await wait_finished(sessionmaker, [job_id], limit_s=120)
@@ -93,8 +87,7 @@ async def test_sigkill_after_the_external_call_repeats_it(
         return got.get(str(job_id), 0)
 
     async with worker(settings, backend, n=1, env={"TEST_HOLD_MS": "4000"}) as proc:
-        body = {"backend": backend, "task": "fetch_rates", "payload": {"latency_ms": 0}}
-        job_id = await post(client, body)
+        job_id = await post_job(client, backend, "fetch_rates", payload={"latency_ms": 0})
 
         async def called_once() -> bool:
             return await calls(job_id) == 1
@@ -116,7 +109,7 @@ async def test_db_drop_mid_job_is_retried_never_left_running(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with worker(settings, backend, n=1, env={"TEST_HOLD_MS": "3000"}) as proc:
-        job_id = await post(client, {"backend": backend, "task": "price_order", "payload": ORDER})
+        job_id = await post_job(client, backend, "price_order", payload=ORDER)
         await wait_running(sessionmaker, job_id, proc)
         async with sessionmaker() as s:
             killed = await s.scalar(

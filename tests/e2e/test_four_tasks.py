@@ -2,8 +2,6 @@
 each backend, with the same effects: both are held to one set of expected values."""
 
 from decimal import Decimal
-from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
@@ -15,6 +13,7 @@ from core.jobs.render_invoice import digest, render
 from core.models import Invoice, Order, OrderItem, SalesSummary
 from core.settings import Settings
 from stub.app import rate
+from tests.helpers.api import post_job
 from tests.helpers.workers import wait_finished, worker
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "clean_db", "stub")
@@ -27,14 +26,6 @@ ORDER = {
 INVOICE = {"customer": "e2e", "lines": 30, "rounds": 500}
 
 
-async def post(client: httpx.AsyncClient, backend: str, task: str, payload: dict[str, Any]) -> UUID:
-    response = await client.post(
-        "/jobs", json={"backend": backend, "task": task, "payload": payload}
-    )
-    assert response.status_code == 202, response.text
-    return UUID(response.json()["id"])
-
-
 @pytest.mark.parametrize("backend", ["celery", "taskiq"])
 async def test_four_tasks_end_done_with_the_same_effects(
     backend: str,
@@ -43,14 +34,17 @@ async def test_four_tasks_end_done_with_the_same_effects(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     async with worker(settings, backend):
-        order_job = await post(client, backend, "price_order", ORDER)
+        order_job = await post_job(client, backend, "price_order", payload=ORDER)
         [order] = await wait_finished(sessionmaker, [order_job])
         ids = [
-            await post(client, backend, "sales_report", {"window_minutes": 30}),
-            await post(
-                client, backend, "fetch_rates", {"symbols": ["USD", "JPY"], "latency_ms": 50}
+            await post_job(client, backend, "sales_report", payload={"window_minutes": 30}),
+            await post_job(
+                client,
+                backend,
+                "fetch_rates",
+                payload={"symbols": ["USD", "JPY"], "latency_ms": 50},
             ),
-            await post(client, backend, "render_invoice", INVOICE),
+            await post_job(client, backend, "render_invoice", payload=INVOICE),
         ]
         report, rates, invoice = await wait_finished(sessionmaker, ids)
 

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from uuid import UUID
 
 import httpx
 from fastapi import FastAPI
@@ -23,3 +24,10 @@ async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
 async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with running(settings) as (_, client):
         yield client
+
+
+async def post_job(client: httpx.AsyncClient, backend: str, task: str, **body: object) -> UUID:
+    """POST /jobs and assert it was accepted (202); the job's id."""
+    response = await client.post("/jobs", json={"backend": backend, "task": task, **body})
+    assert response.status_code == 202, response.text
+    return UUID(response.json()["id"])
