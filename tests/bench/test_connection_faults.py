@@ -1,7 +1,12 @@
 """The harness's connection faults, in a real run (real RabbitMQ, API and workers, the
-fault proxy between them): silent-connection and reconnect-with-prefetch strike in every
-variant's cell, each group of clients connects again within the fault's bound, work
-resumes within RESUME_BOUND_S, and nothing accepted is lost or left in the queue."""
+fault proxy between them): silent-connection and reconnect-with-prefetch strike in their
+cells, each group of clients connects again within the fault's bound, work resumes within
+RESUME_BOUND_S, and nothing accepted is lost or left in the queue.
+
+This tests the harness's injection and measurement, which are the same for every variant,
+in one variant: Celery prefork, the slowest to come back. Every variant's own recovery from
+both faults is tests/e2e/test_silent_connection.py and test_reconnect_with_prefetch.py
+(the README's worker commands), and `python -m bench run standard --faults ...` measures it."""
 
 import os
 import subprocess
@@ -14,9 +19,9 @@ from bench.spec.faults import BY_NAME
 from bench.summary import Summary
 from tests.helpers.processes import ROOT
 
-pytestmark = pytest.mark.timeout(1500)  # six fault cells of 15-45 s, and their drains
+pytestmark = pytest.mark.timeout(900)  # two fault cells of 15-45 s, and their drains
 FAULTS = ("silent-connection", "reconnect-with-prefetch")
-VARIANTS = ("celery", "celery-threads", "taskiq")
+VARIANTS = ("celery",)
 RESUME_BOUND_S = 60.0  # issue 26: work resumes within a minute of the fault
 
 
@@ -28,14 +33,14 @@ def summary(tmp_path_factory: pytest.TempPathFactory, engine: AsyncEngine) -> Su
            "--models", "none", "--faults", ",".join(FAULTS), "--variants", ",".join(VARIANTS),
            "--api-port", "18002", "--stub-port", "18093", "--proxy-port", "15440"]  # fmt: skip
     done = subprocess.run(cmd, cwd=ROOT, env=os.environ, capture_output=True, text=True,
-                          timeout=1500)  # fmt: skip
+                          timeout=900)  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     print(done.stdout[-4000:])
     [run] = list(results.iterdir())
     return Summary.load(run)
 
 
-def test_every_variant_has_a_cell_of_each_fault_that_struck(summary: Summary) -> None:
+def test_each_fault_has_a_cell_and_it_struck(summary: Summary) -> None:
     cells = {(c.fault.fault, c.variant): c for c in summary.cells if c.fault is not None}
     assert set(cells) == {(f, v) for f in FAULTS for v in VARIANTS}
     for cell in cells.values():
