@@ -1,9 +1,14 @@
 """The harness's node-loss fault on a real three-node RabbitMQ 4 cluster behind HAProxy
-(scripts/cluster_broker.sh: the compose cluster overlay, on the Docker engine): in every
-variant's cell the node leading the job queue is killed under load, the queue gets a new
-leader, jobs accepted after the kill complete within RESUME_BOUND_S, the node rejoins when
-started again, and nothing accepted is lost. Without RABBITMQ_NODES the fault is not run,
-and the run says why."""
+(scripts/cluster_broker.sh: the compose cluster overlay, on the Docker engine): in its cell
+the node leading the job queue is killed under load, the queue gets a new leader, jobs
+accepted after the kill complete within RESUME_BOUND_S, the node rejoins when started
+again, and nothing accepted is lost. Without RABBITMQ_NODES the fault is not run, and the
+run says why.
+
+The harness's injection and measurement are the same for every variant: this runs the one
+tests/test_compose_cluster.py does not, Celery's threads pool; that test kills the leader
+under Celery prefork and Taskiq. `python -m bench run standard --faults node-loss` (README,
+"The broker") measures all three."""
 
 import os
 import shlex
@@ -25,9 +30,9 @@ from tests.helpers.processes import ROOT
 problem = compose.engine_problem()
 pytestmark = [
     pytest.mark.skipif(problem is not None, reason=f"compose engine tests: {problem}"),
-    pytest.mark.timeout(1500),  # the cluster's start, three fault cells of 45 s and drains
+    pytest.mark.timeout(900),  # the cluster's start, a fault cell of 45 s and its drain
 ]
-VARIANTS = ("celery", "celery-threads", "taskiq")
+VARIANTS = ("celery-threads",)
 RESUME_BOUND_S = 60.0
 SCRIPT = Path(ROOT) / "scripts" / "cluster_broker.sh"
 
