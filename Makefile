@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-taskiq scheduler-celery scheduler-taskiq flower bench bench-standard bench-full docker-bench docker-test clean
+.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-celery-gevent worker-taskiq scheduler-celery scheduler-taskiq flower bench bench-standard bench-full docker-bench docker-test clean
 
 help:
 	@echo "make test           create the env, start Postgres+RabbitMQ, migrate a test DB, run the suite"
@@ -13,6 +13,7 @@ help:
 	@echo "make api | stub     run the API (port 8000) | the external rates stub (port 8090)"
 	@echo "make worker-celery  Celery worker (WORKER_PROCESSES prefork processes, one event loop each)"
 	@echo "make worker-celery-threads  one Celery threads-pool worker (WORKER_SLOTS threads, one loop)"
+	@echo "make worker-celery-gevent   one Celery gevent-pool worker (WORKER_SLOTS greenlets, one loop)"
 	@echo "make worker-taskiq  Taskiq worker (WORKER_PROCESSES processes x WORKER_SLOTS async tasks)"
 	@echo "make scheduler-celery | scheduler-taskiq  celery beat | the Taskiq scheduler (PERIODIC_S)"
 	@echo "make migrate        apply migrations to DATABASE_URL"
@@ -53,6 +54,9 @@ worker-celery: migrate
 
 worker-celery-threads: migrate
 	$(RUN) python -m workers_celery --pool=threads
+
+worker-celery-gevent: migrate
+	$(RUN) python -m workers_celery --pool=gevent
 
 worker-taskiq: migrate
 	$(RUN) python -m workers_taskiq

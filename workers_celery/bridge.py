@@ -7,6 +7,14 @@ child, or by the first task under the threads or solo pool. A task hands its
 coroutine to the loop and waits for the result, so with `--pool=threads` all of a
 process's threads share one loop and one pool, the way Taskiq's async slots do.
 Every task gets a fresh session.
+
+Under `--pool=gevent` Celery patches threading before anything runs, so the loop's
+"thread" is a greenlet on the hub's OS thread, and a task's wait for its coroutine is a
+cooperative one: the loop, the tasks and Celery's consumer take turns on one thread, as
+Taskiq's coroutines do (tests/workers_celery/test_loop_pools.py). A task must not call
+asyncio itself there: the running loop is the thread's, seen by every greenlet. A loop on a
+native thread instead fails: gevent's patched selector has no hub to wait on there
+("LoopExit: This operation would block forever").
 """
 
 import asyncio

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.spec.variants import BY_NAME, TASKIQ_TASKS, Pool, Variant
+from bench.spec.variants import BY_NAME, TASKIQ_TASKS, Variant
 from core.contract import Backend
 
 PY = sys.executable
@@ -48,8 +48,9 @@ def worker(variant: Variant, processes: int, slots: int, multiplier: int = 1) ->
             *("--log-level", "WARNING"),
         ]
     cmd = [PY, "-m", "workers_celery", "--app", variant.app, "--loglevel=WARNING"]
-    if variant.pool is Pool.threads:
-        cmd += ["--pool=threads", f"--concurrency={slots}", f"--prefetch-multiplier={multiplier}"]
+    if variant.one_process:
+        pool = f"--pool={variant.pool}"
+        cmd += [pool, f"--concurrency={slots}", f"--prefetch-multiplier={multiplier}"]
     else:
         cmd += ["--pool=prefork", f"--concurrency={processes}", "--hostname=bench@%h"]
     return [*cmd, *LEAN_CELERY]
@@ -57,12 +58,13 @@ def worker(variant: Variant, processes: int, slots: int, multiplier: int = 1) ->
 
 def workers(name: str, processes: int, slots: int, multiplier: int) -> list[list[str]]:
     """The processes of one benchmark worker profile: `processes` worker processes either
-    way; a Celery threads profile is `processes` workers of `slots` threads each."""
+    way; a Celery threads (gevent) profile is `processes` workers of `slots` threads
+    (greenlets) each."""
     variant = BY_NAME[name]
-    if variant.pool is not Pool.threads:
+    if not variant.one_process:
         return [worker(variant, processes, slots)]
     one = worker(variant, processes, slots, multiplier)
-    return [[*one, f"--hostname=bench-threads{n}@%h"] for n in range(processes)]
+    return [[*one, f"--hostname=bench-{variant.pool}{n}@%h"] for n in range(processes)]
 
 
 def jobcost(

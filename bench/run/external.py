@@ -17,6 +17,7 @@ from core.settings import Settings
 POOLS = {  # Celery's pool implementation -> the variant that runs it
     "celery.concurrency.prefork:TaskPool": "celery",
     "celery.concurrency.thread:TaskPool": "celery-threads",
+    "celery.concurrency.gevent:TaskPool": "celery-gevent",
 }
 
 

@@ -12,6 +12,7 @@ from core.contract import Backend
 class Pool(StrEnum):
     prefork = "prefork"  # Celery: one task per child process
     threads = "threads"  # Celery: one process, many threads, one event loop
+    gevent = "gevent"  # Celery: one process, many greenlets, one event loop (in a greenlet)
     asyncio = "asyncio"  # Taskiq: coroutines
 
 
@@ -32,6 +33,12 @@ class Variant:
         """One job per child process; the parent consumes for them all."""
         return self.pool is Pool.prefork
 
+    @property
+    def one_process(self) -> bool:
+        """A Celery worker of one process running many tasks on one loop: the benchmark
+        starts one such worker per worker process (threads, gevent)."""
+        return self.pool in (Pool.threads, Pool.gevent)
+
 
 # The service's Celery app and Taskiq broker with the benchmark's tasks (bench_service/).
 CELERY_APP = "bench_service.celery_worker"
@@ -45,6 +52,8 @@ VARIANTS: tuple[Variant, ...] = (
             "the loop bridge, threads pool"),
     Variant("taskiq", Backend.taskiq, TASKIQ_BROKER, Pool.asyncio, "#ff7f0e", True,
             "AioPikaBroker, WORKER_SLOTS coroutines per process"),
+    Variant("celery-gevent", Backend.celery, CELERY_APP, Pool.gevent, "#8c6d31", False,
+            "the loop bridge, gevent pool: the loop runs in a greenlet"),
     Variant("celery-runner", Backend.celery, f"{BRIDGES_AT}.runner", Pool.prefork,
             "#2ca02c", False, "an asyncio.Runner in the task's own thread"),
     Variant("celery-loop_per_thread", Backend.celery, f"{BRIDGES_AT}.loop_per_thread",

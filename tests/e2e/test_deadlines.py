@@ -27,7 +27,8 @@ ORDER = {"items": [{"sku": "H", "qty": 1}], "prices": {"H": "2.00"}}
 
 
 @pytest.mark.parametrize(
-    ("backend", "pool"), [("celery", None), ("celery", "threads"), ("taskiq", None)]
+    ("backend", "pool"),
+    [("celery", None), ("celery", "threads"), ("celery", "gevent"), ("taskiq", None)],
 )
 async def test_a_job_blocked_past_its_deadline_is_cut_and_fails_with_the_reason(
     backend: str,
@@ -45,7 +46,8 @@ async def test_a_job_blocked_past_its_deadline_is_cut_and_fails_with_the_reason(
         hung = await post_job(client, backend, "price_order", payload=ORDER)
         await wait_running(sessionmaker, hung, proc)
         started = time.monotonic()
-        # One slot (a prefork child, one thread): the next job runs once the deadline frees it.
+        # One slot (a prefork child, a thread, a greenlet): the next job runs once the deadline
+        # frees it.
         other = await post_job(client, backend, "fetch_rates", payload={"latency_ms": 0})
         [flowed] = await wait_finished(sessionmaker, [other], limit_s=30)
         [cut] = await wait_finished(sessionmaker, [hung], limit_s=30)

@@ -65,7 +65,11 @@ async def worker(
     benchmark's where `env` asks for a fault hook (TEST_*: bench_service/)."""
     hooked = any(key.startswith("TEST_") for key in env or {})
     if backend == "celery":
-        base = BY_NAME["celery-threads" if pool == Pool.threads else "celery"]
+        base = BY_NAME[
+            {Pool.threads: "celery-threads", Pool.gevent: "celery-gevent"}.get(
+                Pool(pool or Pool.prefork), "celery"
+            )
+        ]
         chosen = app or (CELERY_APP if hooked else "workers_celery")
         cmd = commands.worker(dataclasses.replace(base, app=chosen), n, n)
     else:

@@ -51,26 +51,28 @@ async def test_each_bridge_runs_price_order(
     assert {j.result["total"] for j in jobs if j.result} == {"10.72"}
 
 
-async def test_naive_bridge_breaks_on_a_thread_pool(
-    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+@pytest.mark.parametrize("pool", ["threads", "gevent"])
+async def test_naive_bridge_breaks_on_a_pool_of_many_tasks(
+    pool: str, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    """One module-level loop shared by threads: the second concurrent task finds it
-    running and raises before the job starts. Celery rejects the failed task, RabbitMQ
-    dead-letters it, and the recovery marks the job failed: not left `queued`."""
+    """One module-level loop shared by threads (greenlets: gevent#2026, celery#7465): the
+    second concurrent task finds it running and raises before the job starts. Celery
+    rejects the failed task, RabbitMQ dead-letters it, and the recovery marks the job
+    failed: not left `queued`."""
     dead = DeadLetters.of(settings.celery_queue)
     await amqp.purge(settings, dead.kept, dead.recovery)
     with tempfile.TemporaryFile() as log:
         naive, slow = CELERY_APPS["celery-naive"], {"TEST_HOLD_MS": "300"}
         async with (
             api.running(settings) as (app, client),
-            worker(settings, "celery", n=4, pool="threads", app=naive, env=slow, log=log),
+            worker(settings, "celery", n=4, pool=pool, app=naive, env=slow, log=log),
         ):
             ids = await post_orders(client, 8)
 
             async def broke() -> bool:
                 return b"RuntimeError: This event loop is already running" in logged(log)
 
-            await eventually(broke, 60, "the naive bridge to fail on a thread pool")
+            await eventually(broke, 60, f"the naive bridge to fail on the {pool} pool")
 
             async def all_finished() -> bool:
                 await app.state.services.recovery.once()

@@ -1,12 +1,12 @@
-"""The Celery profile at equal in-flight capacity: worker processes on the threads pool,
-each serving its threads from one event loop and one DB pool (workers_celery/bridge.py).
-It runs all four jobs, many in flight per process, and survives a worker kill."""
+"""Celery's pools of many tasks in one process, each worker process serving its tasks from
+one event loop and one DB pool (workers_celery/bridge.py): the threads pool (the profile at
+equal in-flight capacity) and the gevent pool, where Celery patches threading and the loop
+runs in a greenlet. Each runs all four jobs, many in flight per process, and survives a
+worker kill."""
 
 import os
 import signal
-from collections.abc import Mapping
 from contextlib import ExitStack
-from uuid import UUID
 
 import httpx
 import pytest
@@ -18,16 +18,18 @@ from core.models import Order
 from core.settings import Settings
 from tests.helpers import processes
 from tests.helpers.amqp import consumers
+from tests.helpers.api import post_job
 from tests.helpers.workers import eventually, wait_finished, wait_running
 
 pytestmark = pytest.mark.usefixtures("empty_queues", "stub", "clean_db")
 THREADS = 8
+POOLS = pytest.mark.parametrize("variant", ["celery-threads", "celery-gevent"])
 
 
-def threads_workers(settings: Settings, stack: ExitStack, env: dict[str, str]) -> list[int]:
-    """Two threads-pool Celery workers, as the benchmark's celery-threads profile runs them."""
+def pool_workers(variant: str, stack: ExitStack, env: dict[str, str]) -> list[int]:
+    """Two Celery workers of THREADS threads (greenlets), as the benchmark runs `variant`."""
     pids = []
-    for cmd in commands.workers("celery-threads", 2, THREADS, 1):
+    for cmd in commands.workers(variant, 2, THREADS, 1):
         # Node names of the test's own (one remote-control queue each on the broker).
         cmd = [
             c.replace("WARNING", "INFO").replace("--hostname=bench-", "--hostname=test-")
@@ -37,32 +39,34 @@ def threads_workers(settings: Settings, stack: ExitStack, env: dict[str, str]) -
     return pids
 
 
-async def post(client: httpx.AsyncClient, task: str, payload: Mapping[str, object]) -> UUID:
-    response = await client.post(
-        "/jobs", json={"backend": "celery", "task": task, "payload": payload}
-    )
-    assert response.status_code == 202, response.text
-    return UUID(response.json()["id"])
-
-
-async def test_threads_profile_runs_the_four_jobs_concurrently_on_one_pool_per_process(
-    client: httpx.AsyncClient, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+@POOLS
+async def test_the_four_jobs_run_concurrently_on_one_pool_per_process(
+    variant: str,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     with ExitStack() as stack:
-        threads_workers(settings, stack, {})
+        pool_workers(variant, stack, {})
 
         async def both_consuming() -> bool:
             return await consumers(settings, settings.celery_queue) >= 2
 
-        await eventually(both_consuming, 90, "two threads-pool workers")
+        await eventually(both_consuming, 90, f"two {variant} workers")
         # 16 calls of 500 ms: one at a time per process would take 4 s; threads overlap them.
-        ids = [await post(client, "fetch_rates", {"latency_ms": 500}) for _ in range(16)]
+        ids = [
+            await post_job(client, "celery", "fetch_rates", payload={"latency_ms": 500})
+            for _ in range(16)
+        ]
         ids += [
-            await post(
-                client, "price_order", {"items": [{"sku": "T", "qty": 2}], "prices": {"T": "1.50"}}
+            await post_job(
+                client,
+                "celery",
+                "price_order",
+                payload={"items": [{"sku": "T", "qty": 2}], "prices": {"T": "1.50"}},
             ),
-            await post(client, "sales_report", {}),
-            await post(client, "render_invoice", {"rounds": 200}),
+            await post_job(client, "celery", "sales_report", payload={}),
+            await post_job(client, "celery", "render_invoice", payload={"rounds": 200}),
         ]
         jobs = await wait_finished(sessionmaker, ids)
         async with sessionmaker() as s:
@@ -80,19 +84,26 @@ async def test_threads_profile_runs_the_four_jobs_concurrently_on_one_pool_per_p
     assert pools is not None and pools <= 2 * settings.db_pool_size  # one pool per process
 
 
-async def test_threads_profile_survives_a_worker_kill(
-    client: httpx.AsyncClient, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+@POOLS
+async def test_a_worker_kill_loses_nothing_and_doubles_nothing(
+    variant: str,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     with ExitStack() as stack:
-        pids = threads_workers(settings, stack, {"TEST_HOLD_MS": "3000"})
+        pids = pool_workers(variant, stack, {"TEST_HOLD_MS": "3000"})
 
         async def both_consuming() -> bool:
             return await consumers(settings, settings.celery_queue) >= 2
 
-        await eventually(both_consuming, 90, "two threads-pool workers")
+        await eventually(both_consuming, 90, f"two {variant} workers")
         order = {"items": [{"sku": "K", "qty": 1}], "prices": {"K": "2.00"}}
         # Both processes' threads full (prefetch = threads): each holds 8 jobs.
-        ids = [await post(client, "price_order", order) for _ in range(2 * THREADS)]
+        ids = [
+            await post_job(client, "celery", "price_order", payload=order)
+            for _ in range(2 * THREADS)
+        ]
         for job_id in ids:
             await wait_running(sessionmaker, job_id, None)
         os.kill(pids[0], signal.SIGKILL)  # one whole worker process, mid-transaction
