@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field
 
 from bench.jsonfile import JsonFile
 
-SUMMARY_VERSION = 3  # 3: latency cells (arrivals, queue-wait and e2e p95/p99, p99 ratios)
-SUMMARY_VERSIONS = (1, 2, 3)  # what this harness reads
+SUMMARY_VERSION = 4  # 3: latency cells (queue-wait, e2e p95/p99); 4: whole-system CPU ratio
+SUMMARY_VERSIONS = (1, 2, 3, 4)  # what this harness reads
 COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
+SYSTEM = "system"  # their sum, a cell's whole-system CPU per job (only when all were seen)
 LATENCY_KEPT = 0.99  # a latency cell must send, and have accepted, this much of what was due
-# A latency cell that finished less of what it accepted (and by more than 3 sqrt(accepted),
-# the count's own noise) was overloaded
+# A latency cell finishing less of what it accepted, by over 3 sqrt(accepted), was overloaded
 STEADY = 0.95
 OVERLOADED = "overloaded"  # the flag that says so
 
@@ -242,8 +242,7 @@ class Group(BaseModel):
 
 
 class Comparison(BaseModel):
-    """Taskiq against one Celery variant for one (scenario, model, load), paired by
-    repetition, under a named fairness mode."""
+    """Taskiq against a Celery variant per (scenario, model, load) and fairness mode, paired."""
 
     scenario: str
     model: str
@@ -254,6 +253,7 @@ class Comparison(BaseModel):
     throughput_ratio: Ratio  # Taskiq / Celery jobs/s
     e2e_p50_ratio: Ratio  # Taskiq / Celery
     worker_cpu_ratio: Ratio  # Taskiq / Celery worker CPU per job
+    system_cpu_ratio: Ratio | None = None  # the same, of SYSTEM (summaries since version 4)
     share: float | None = None  # latency comparisons: the load's share of the drain rate
     e2e_p99_ratio: Ratio | None = None  # latency comparisons: Taskiq / Celery
     queue_wait_p99_ratio: Ratio | None = None

@@ -9,6 +9,7 @@ from bench.spec.models import Model, Purpose
 from bench.spec.variants import MODES
 from bench.summary import (
     COST_COMPONENTS,
+    SYSTEM,
     Calibration,
     CellResult,
     Comparison,
@@ -54,6 +55,9 @@ def groups(cells: list[CellResult]) -> list[Group]:
             for k in COST_COMPONENTS
             if any(k in c.cpu_ms_per_job for c in valid)
         }
+        whole = [v for v in map(system_cpu, valid) if v is not None]
+        if whole:
+            cost[SYSTEM] = stats.median_interval(whole)
         out.append(
             Group(
                 purpose=purpose,
@@ -121,6 +125,14 @@ def _throughput(celery: list[CellResult], taskiq: list[CellResult]) -> Ratio:
     )  # fmt: skip
 
 
+def system_cpu(c: CellResult) -> float | None:
+    """CPU per job of workers, API, RabbitMQ and Postgres together; None unless the harness
+    saw every one of them (an external run may not see the broker's or database's host)."""
+    parts = [c.cpu_ms_per_job.get(k) for k in COST_COMPONENTS]
+    known = [p for p in parts if p is not None]
+    return sum(known) if len(known) == len(parts) else None
+
+
 def _usable(c: CellResult) -> bool:
     return c.valid and steady(c)
 
@@ -153,6 +165,7 @@ def comparisons(cells: list[CellResult]) -> list[Comparison]:
                     worker_cpu_ratio=_paired(
                         celery, taskiq, lambda c: c.cpu_ms_per_job.get("workers")
                     ),
+                    system_cpu_ratio=_paired(celery, taskiq, system_cpu),
                     share=taskiq[0].share,
                     e2e_p99_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p99, _usable)
                     if latency

@@ -38,6 +38,9 @@ def nothing_compared(run: Run) -> list[Block]:
     return [Heading(2, "The answer"), Para(said)]
 
 
+PER_MODE = 6  # columns per fairness mode
+
+
 def answer_table(run: Run) -> tuple[Table, list[ForestRow]]:
     """Per scenario and load, each mode's jobs/s, ratio and both readings; the forest rows."""
     headers = ["scenario", "load"]
@@ -45,7 +48,8 @@ def answer_table(run: Run) -> tuple[Table, list[ForestRow]]:
     for mode in run.modes:
         headers += [f"{mode.celery} jobs/s", "taskiq jobs/s", "taskiq / celery"]
         headers += [f"verdict (±{run.s.margin:.0%})", "interval vs 1"]
-        groups.append((mode.title, f"{mode.title}: {mode.terms}", 5))
+        headers += ["CPU/job, whole system: taskiq / celery"]
+        groups.append((mode.title, f"{mode.title}: {mode.terms}", PER_MODE))
     rows, forest = [], []
     for key in run.loads():
         row = [key[0], load_label(key[1], key[2])]
@@ -54,11 +58,13 @@ def answer_table(run: Run) -> tuple[Table, list[ForestRow]]:
             celery = run.groups.get((*key, mode.celery))
             taskiq = run.groups.get((*key, "taskiq"))
             if comp is None or celery is None or taskiq is None:
-                row += [DASH] * 5
+                row += [DASH] * PER_MODE
                 continue
             row += [interval(celery.throughput), interval(taskiq.throughput)]
             row += [ratio(comp.throughput_ratio), practical(comp, run.s.margin)]
             row.append(throughput_verdict(comp))
+            system = comp.system_cpu_ratio
+            row.append(ratio(system) if system and system.point else "not measured here")
             label = f"{key[0]} {load_label(key[1], key[2])} ({mode.key})"
             forest.append(ForestRow(label, mode.key, comp.throughput_ratio))
         rows.append(row)

@@ -13,7 +13,11 @@ from bench.report.memory import memory
 from bench.spec.variants import Mode
 from bench.summary import Comparison, Ratio
 
-LEANER = ("Taskiq uses more CPU per job", "Taskiq uses less CPU per job")
+LEANER = ("Taskiq's workers use more CPU per job", "Taskiq's workers use less CPU per job")
+LEANER_SYSTEM = (
+    "The whole system (workers, API, RabbitMQ, Postgres) uses more CPU per job under Taskiq",
+    "The whole system (workers, API, RabbitMQ, Postgres) uses less CPU per job under Taskiq",
+)
 
 
 def _where(comps: list[tuple[Comparison, Ratio]]) -> str:
@@ -22,13 +26,15 @@ def _where(comps: list[tuple[Comparison, Ratio]]) -> str:
 
 def _sorted_by(
     comps: list[Comparison],
-    pick: Callable[[Comparison], Ratio],
+    pick: Callable[[Comparison], Ratio | None],
     margin: float,
     words: tuple[str, str],
 ) -> dict[str, list[tuple[Comparison, Ratio]]]:
     out: dict[str, list[tuple[Comparison, Ratio]]] = defaultdict(list)
     for c in comps:
         r = pick(c)
+        if r is None:  # not measured: said where the table shows it, never counted
+            continue
         out[stats.practical_verdict(r, margin, *words)].append((c, r))
     return out
 
@@ -58,6 +64,12 @@ def _sentences(
     return out
 
 
+def system_cpu(c: Comparison) -> Ratio | None:
+    """None when the harness did not see every component (or an older summary)."""
+    r = c.system_cpu_ratio
+    return r if r is not None and r.n > 0 else None
+
+
 def mode_paragraph(run: Run, mode: Mode) -> str:
     comps = [c for c in run.main_comparisons if c.mode == mode.key]
     margin = run.s.margin
@@ -72,7 +84,13 @@ def mode_paragraph(run: Run, mode: Mode) -> str:
         _sorted_by(comps, lambda c: c.worker_cpu_ratio, margin, LEANER),
         LEANER,
         margin,
-        "CPU per job",
+        "worker CPU per job",
+    )
+    parts += _sentences(
+        _sorted_by(comps, system_cpu, margin, LEANER_SYSTEM),
+        LEANER_SYSTEM,
+        margin,
+        "whole-system CPU per job",
     )
     latency = [c for c in run.latency_comparisons if c.mode == mode.key]
     parts += _sentences(

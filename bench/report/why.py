@@ -11,7 +11,7 @@ from bench.report.format import DASH, interval, load_label, num, ratio
 from bench.report.index import Run
 from bench.spec.models import Model, Purpose
 from bench.spec.variants import BY_NAME
-from bench.summary import COST_COMPONENTS, Group
+from bench.summary import COST_COMPONENTS, SYSTEM, Group
 
 CPU_SAYS = ("Taskiq costs more", "Taskiq costs less")
 NOT_MEASURED = "not measured here"
@@ -24,20 +24,21 @@ def coverage(g: Group) -> str:
     return f"{c:.1%}" if c is not None else DASH
 
 
+def cost_cell(g: Group, component: str) -> str:
+    parts = COST_COMPONENTS if component == SYSTEM else (component,)
+    if any(c in g.not_measured for c in parts):
+        return NOT_MEASURED
+    return interval(g.cpu_ms_per_job[component]) if component in g.cpu_ms_per_job else DASH
+
+
 def cost_blocks(run: Run) -> list[Block]:
     headers = ["scenario", "load", "variant", "reps", "jobs/s", "interval coverage"]
-    headers += [f"CPU ms/job {c}" for c in COST_COMPONENTS] + ["worker RSS peak MB"]
+    headers += [f"CPU ms/job {c}" for c in COST_COMPONENTS]
+    headers += ["CPU ms/job whole system", "worker RSS peak MB"]
     rows = []
     for key in run.loads():
         for g in run.variants(key):
-            cost = [
-                NOT_MEASURED
-                if c in g.not_measured
-                else interval(g.cpu_ms_per_job[c])
-                if c in g.cpu_ms_per_job
-                else DASH
-                for c in COST_COMPONENTS
-            ]
+            cost = [cost_cell(g, c) for c in (*COST_COMPONENTS, SYSTEM)]
             head = [key[0], load_label(key[1], key[2]), g.variant, str(g.throughput.n)]
             rows.append(
                 [*head, interval(g.throughput), coverage(g), *cost, interval(g.worker_rss_mb)]
@@ -47,7 +48,8 @@ def cost_blocks(run: Run) -> list[Block]:
         Para(
             "CPU milliseconds per completed job (= CPU-seconds per 1000 jobs), per component, "
             "over each cell's measured window; CPU time is counted from every process of the "
-            "component, not sampled as a percentage. Far steadier than jobs/s on a shared host."
+            "component, not sampled as a percentage. Far steadier than jobs/s on a shared host. "
+            "The whole system is the four together, only where the harness saw all four."
         ),
         Table(headers, rows, empty=NO_MAIN_CELLS),
     ]
@@ -59,15 +61,20 @@ def cost_blocks(run: Run) -> list[Block]:
         row = [key[0], load_label(key[1], key[2])]
         for mode in run.modes:
             comp = run.comparison(key, mode.key)
-            r = comp.worker_cpu_ratio if comp else None
-            row += [ratio(r), stats.verdict(r, *CPU_SAYS)] if r else [DASH, DASH]
+            for r in (comp.worker_cpu_ratio, comp.system_cpu_ratio) if comp else (None, None):
+                row += [ratio(r), stats.verdict(r, *CPU_SAYS)] if r else [DASH, DASH]
         ratio_rows.append(row)
     if run.modes:
         heads = ["scenario", "load"]
         for mode in run.modes:
-            heads += [f"{mode.title}: taskiq / {mode.celery}", "says"]
+            pair = f"{mode.title}: taskiq / {mode.celery}"
+            heads += [f"{pair}, workers", "says", f"{pair}, whole system", "says"]
         blocks += [
-            Para("Worker CPU per job, Taskiq / Celery, paired by repetition:"),
+            Para(
+                "CPU per job, Taskiq / Celery, paired by repetition: the workers alone, and the "
+                "whole system (workers, API, RabbitMQ and Postgres), where a backend's broker "
+                "and database work shows:"
+            ),
             Table(heads, ratio_rows),
         ]
     return blocks

@@ -184,7 +184,7 @@ def verdict_of(md: str, scenario: str, load: str, column: int = 5) -> list[str]:
     answer = md.split("## The answer")[1].split("## Why")[0]
     row = next(line for line in answer.splitlines() if line.startswith(f"| {scenario} | {load} |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    return [cells[column], cells[column + 5]]
+    return [cells[column], cells[column + 6]]
 
 
 def test_the_answer_comes_first(rendered: tuple[str, str]) -> None:
@@ -271,7 +271,7 @@ def test_cost_per_job_has_every_component_and_the_cpu_ratio(rendered: tuple[str,
     md, _ = rendered
     why = md.split("## Why")[1].split("## Details")[0]
     assert "CPU ms/job workers" in why and "CPU ms/job postgres" in why
-    assert "Worker CPU per job, Taskiq / Celery" in why
+    assert "CPU per job, Taskiq / Celery, paired by repetition: the workers alone" in why
     assert "| noop | 16 | 900 | 1.10 | 300 |" in why  # the in-process job cost
     assert "93.8%" in why  # the coverage of [min, max] over 5 repetitions
 
@@ -393,13 +393,32 @@ def test_a_component_the_harness_cannot_see_is_not_measured_not_zero(tmp_path: P
         cell.not_measured = {"postgres": unseen}
         cell.cpu_ms_per_job.pop("postgres")
     summary.groups = grouping.groups(summary.cells)
+    summary.comparisons = grouping.comparisons(summary.cells)
     summary.dump(tmp_path)
     md = report.render(tmp_path)[0].read_text()
     why = md.split("### Cost per job")[1].split("###")[0]
-    cost = why.split("Worker CPU per job, Taskiq / Celery")[0]  # the table above the ratios
+    cost = why.split("CPU per job, Taskiq / Celery")[0]  # the table above the ratios
     rows = [line.split("|") for line in cost.splitlines() if line.startswith("| fetch_rates |")]
     assert len(rows) == 6 and {r[10].strip() for r in rows} == {"not measured here"}
+    assert {r[11].strip() for r in rows} == {"not measured here"}  # the whole system too
     assert f"- postgres: {unseen}" in why
+    assert all(c.system_cpu_ratio and c.system_cpu_ratio.n == 0 for c in summary.comparisons)
+    answer = md.split("## The answer")[1].split("## ")[0]
+    row = next(line for line in answer.splitlines() if line.startswith("| fetch_rates |"))
+    assert row.count("not measured here") == 2  # one per fairness mode, never a ratio of 0
+
+
+def test_the_whole_systems_cpu_ratio_is_beside_each_throughput(rendered: tuple[str, str]) -> None:
+    summary = make_summary()
+    for comp in summary.comparisons:
+        worker, system = comp.worker_cpu_ratio.point, comp.system_cpu_ratio
+        assert worker is not None and system is not None and system.point is not None
+        # The same API, broker and database cost per job on both sides pulls it toward 1.
+        assert min(worker, 1.0) <= system.point <= max(worker, 1.0)
+    md, _ = rendered
+    answer = md.split("## The answer")[1].split("## Why")[0]
+    assert "CPU/job, whole system: taskiq / celery" in answer
+    assert "whole system" in md.split("### Cost per job")[1].split("###")[0]
 
 
 def test_a_run_compared_only_at_a_distance_points_to_that_answer(tmp_path: Path) -> None:
