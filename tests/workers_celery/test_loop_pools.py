@@ -26,8 +26,11 @@ THREADS = 8
 POOLS = pytest.mark.parametrize("variant", ["celery-threads", "celery-gevent"])
 
 
-def pool_workers(variant: str, stack: ExitStack, env: dict[str, str]) -> list[int]:
-    """Two Celery workers of THREADS threads (greenlets), as the benchmark runs `variant`."""
+async def pool_workers(
+    variant: str, settings: Settings, stack: ExitStack, env: dict[str, str]
+) -> list[int]:
+    """Two Celery workers of THREADS threads (greenlets), as the benchmark runs `variant`,
+    once both consume."""
     pids = []
     for cmd in commands.workers(variant, 2, THREADS, 1):
         # Node names of the test's own (one remote-control queue each on the broker).
@@ -36,6 +39,11 @@ def pool_workers(variant: str, stack: ExitStack, env: dict[str, str]) -> list[in
             for c in cmd
         ]
         pids.append(stack.enter_context(processes.running(cmd, processes.ROOT, env)).pid)
+
+    async def both_consuming() -> bool:
+        return await consumers(settings, settings.celery_queue) >= 2
+
+    await eventually(both_consuming, 90, f"two {variant} workers")
     return pids
 
 
@@ -47,12 +55,7 @@ async def test_the_four_jobs_run_concurrently_on_one_pool_per_process(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     with ExitStack() as stack:
-        pool_workers(variant, stack, {})
-
-        async def both_consuming() -> bool:
-            return await consumers(settings, settings.celery_queue) >= 2
-
-        await eventually(both_consuming, 90, f"two {variant} workers")
+        await pool_workers(variant, settings, stack, {})
         # 16 calls of 500 ms: one at a time per process would take 4 s; threads overlap them.
         ids = [
             await post_job(client, "celery", "fetch_rates", payload={"latency_ms": 500})
@@ -92,12 +95,7 @@ async def test_a_worker_kill_loses_nothing_and_doubles_nothing(
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     with ExitStack() as stack:
-        pids = pool_workers(variant, stack, {"TEST_HOLD_MS": "3000"})
-
-        async def both_consuming() -> bool:
-            return await consumers(settings, settings.celery_queue) >= 2
-
-        await eventually(both_consuming, 90, f"two {variant} workers")
+        pids = await pool_workers(variant, settings, stack, {"TEST_HOLD_MS": "3000"})
         order = {"items": [{"sku": "K", "qty": 1}], "prices": {"K": "2.00"}}
         # Both processes' threads full (prefetch = threads): each holds 8 jobs.
         ids = [
