@@ -13,7 +13,7 @@ help:
 	@echo "make api | stub     run the API (port 8000) | the external rates stub (port 8090)"
 	@echo "make worker-celery  Celery worker (WORKER_PROCESSES prefork processes, one event loop each)"
 	@echo "make worker-celery-threads  one Celery threads-pool worker (WORKER_SLOTS threads, one loop)"
-	@echo "make worker-celery-gevent   one Celery gevent-pool worker (WORKER_SLOTS greenlets, one loop)"
+	@echo "make worker-celery-gevent   one Celery gevent-pool worker (WORKER_SLOTS greenlets; see README, gevent)"
 	@echo "make worker-taskiq  Taskiq worker (WORKER_PROCESSES processes x WORKER_SLOTS async tasks)"
 	@echo "make scheduler-celery | scheduler-taskiq  celery beat | the Taskiq scheduler (PERIODIC_S)"
 	@echo "make migrate        apply migrations to DATABASE_URL"

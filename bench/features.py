@@ -220,7 +220,7 @@ def write_page(saved: Path) -> Path:
 def page(figures: dict[str, Any], name: str) -> list[Block]:
     """The features' report: the matrix with this run's figures, then the rounds."""
     return [
-        Heading(1, f"Celery or Taskiq: the features, {name}"),
+        Heading(1, f"Celery or Taskiq: what each does, and the features' figures ({name})"),
         Para(
             f"`python -m bench features --rounds {len(figures['rounds'])}` on RabbitMQ "
             f"{figures['rabbitmq']}. A delay's lateness is from `run_at` to the job's first "

@@ -41,7 +41,7 @@ async def listen_forever(
             await _listen_until_lost(dsn, timeout_s, channel, notified, role, keepalive_s)
             log.warning("LISTEN %s: the connection was lost; listening again", channel)
         except TimeoutError:
-            log.warning("LISTEN %s: the connection went silent; listening again", channel)
+            log.warning("LISTEN %s: no answer in %s s; listening again", channel, timeout_s)
         except Exception:  # whatever it was, listen again: nobody awaits this task
             log.exception("LISTEN %s failed; trying again", channel)
         await asyncio.sleep(RELISTEN_S)
@@ -50,7 +50,12 @@ async def listen_forever(
 async def _listen_until_lost(
     dsn: str, timeout_s: float, channel: str, notified: Any, role: str, keepalive_s: float
 ) -> None:
-    conn = await asyncpg.connect(dsn, timeout=timeout_s, server_settings={"application_name": role})
+    conn = await asyncpg.connect(
+        dsn,
+        timeout=timeout_s,
+        command_timeout=timeout_s,
+        server_settings={"application_name": role},
+    )
     lost = asyncio.Event()
     conn.add_termination_listener(lambda _conn: lost.set())
     try:

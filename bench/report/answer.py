@@ -39,6 +39,7 @@ def nothing_compared(run: Run) -> list[Block]:
 
 
 PER_MODE = 6  # columns per fairness mode
+NOT_SEEN = "not measured here"  # a component of the whole system the harness could not see
 
 
 def answer_table(run: Run) -> tuple[Table, list[ForestRow]]:
@@ -63,8 +64,8 @@ def answer_table(run: Run) -> tuple[Table, list[ForestRow]]:
             row += [interval(celery.throughput), interval(taskiq.throughput)]
             row += [ratio(comp.throughput_ratio), practical(comp, run.s.margin)]
             row.append(throughput_verdict(comp))
-            system = comp.system_cpu_ratio
-            row.append(ratio(system) if system and system.point else "not measured here")
+            system = comp.system_cpu_ratio  # None: a summary from before version 4
+            row.append(DASH if system is None else ratio(system) if system.n else NOT_SEEN)
             label = f"{key[0]} {load_label(key[1], key[2])} ({mode.key})"
             forest.append(ForestRow(label, mode.key, comp.throughput_ratio))
         rows.append(row)

@@ -17,8 +17,10 @@ def feature_blocks(figures: dict[str, Any] | None) -> list[Block]:
         Heading(2, "Features: what each backend does, and the test that proves it"),
         Para(
             "Built in: the library's own mechanism; package: an ecosystem package; ours: a "
-            "small piece of this repo in the backend's idiom. Every feature goes through the "
-            "API and its `jobs` row, and its test runs real RabbitMQ, Postgres and workers."
+            "small piece of this repo in the backend's idiom. Every feature of the service goes "
+            "through the API and its `jobs` row (the native retries in examples/ keep no row: "
+            "the service's own policy is tests/e2e/test_failures.py), and each test runs real "
+            "RabbitMQ, Postgres and workers."
         ),
         Table(["feature", "Celery", "Taskiq", "test (both backends)", "measured"], rows),
     ]

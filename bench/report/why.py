@@ -11,7 +11,7 @@ from bench.report.format import DASH, interval, load_label, num, ratio
 from bench.report.index import Run
 from bench.spec.models import Model, Purpose
 from bench.spec.variants import BY_NAME
-from bench.summary import COST_COMPONENTS, SYSTEM, Group
+from bench.summary import COST_COMPONENTS, SYSTEM, Group, Ratio
 
 CPU_SAYS = ("Taskiq costs more", "Taskiq costs less")
 NOT_MEASURED = "not measured here"
@@ -49,35 +49,49 @@ def cost_blocks(run: Run) -> list[Block]:
             "CPU milliseconds per completed job (= CPU-seconds per 1000 jobs), per component, "
             "over each cell's measured window; CPU time is counted from every process of the "
             "component, not sampled as a percentage. Far steadier than jobs/s on a shared host. "
-            "The whole system is the four together, only where the harness saw all four."
+            "The whole system is the four together, only where the harness saw all four: "
+            "RabbitMQ and Postgres are every process of theirs on the host (anything else "
+            "they serve meanwhile counts, the same for both backends), and in a drain the "
+            "backlog is posted before the window opens, so enqueueing is not in it."
         ),
         Table(headers, rows, empty=NO_MAIN_CELLS),
     ]
     unseen = {k: v for g in run.s.groups for k, v in g.not_measured.items()}
     if unseen:
         blocks.append(Bullets([f"{k}: {v}" for k, v in sorted(unseen.items())]))
-    ratio_rows = []
+    return blocks + cpu_ratio_blocks(run)
+
+
+def cpu_ratio_cells(r: Ratio | None, whole_system: bool) -> list[str]:
+    if r is not None and r.n == 0 and whole_system:  # a component the harness could not see
+        return [NOT_MEASURED, DASH]
+    return [ratio(r), stats.verdict(r, *CPU_SAYS)] if r else [DASH, DASH]
+
+
+def cpu_ratio_blocks(run: Run) -> list[Block]:
+    """Taskiq / Celery CPU per job per fairness mode: the workers, then the whole system."""
+    if not run.modes:
+        return []
+    rows = []
     for key in run.loads():
         row = [key[0], load_label(key[1], key[2])]
         for mode in run.modes:
             comp = run.comparison(key, mode.key)
-            for r in (comp.worker_cpu_ratio, comp.system_cpu_ratio) if comp else (None, None):
-                row += [ratio(r), stats.verdict(r, *CPU_SAYS)] if r else [DASH, DASH]
-        ratio_rows.append(row)
-    if run.modes:
-        heads = ["scenario", "load"]
-        for mode in run.modes:
-            pair = f"{mode.title}: taskiq / {mode.celery}"
-            heads += [f"{pair}, workers", "says", f"{pair}, whole system", "says"]
-        blocks += [
-            Para(
-                "CPU per job, Taskiq / Celery, paired by repetition: the workers alone, and the "
-                "whole system (workers, API, RabbitMQ and Postgres), where a backend's broker "
-                "and database work shows:"
-            ),
-            Table(heads, ratio_rows),
-        ]
-    return blocks
+            row += cpu_ratio_cells(comp.worker_cpu_ratio if comp else None, False)
+            row += cpu_ratio_cells(comp.system_cpu_ratio if comp else None, True)
+        rows.append(row)
+    heads = ["scenario", "load"]
+    for mode in run.modes:
+        pair = f"{mode.title}: taskiq / {mode.celery}"
+        heads += [f"{pair}, workers", "says", f"{pair}, whole system", "says"]
+    return [
+        Para(
+            "CPU per job, Taskiq / Celery, paired by repetition: the workers alone, and the "
+            "whole system (workers, API, RabbitMQ and Postgres), where a backend's broker "
+            "and database work shows:"
+        ),
+        Table(heads, rows),
+    ]
 
 
 def job_cost(run: Run, scenario: str, concurrency: int) -> float | None:

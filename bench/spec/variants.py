@@ -53,7 +53,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("taskiq", Backend.taskiq, TASKIQ_BROKER, Pool.asyncio, "#ff7f0e", True,
             "AioPikaBroker, WORKER_SLOTS coroutines per process"),
     Variant("celery-gevent", Backend.celery, CELERY_APP, Pool.gevent, "#8c6d31", False,
-            "the loop bridge, gevent pool: the loop runs in a greenlet"),
+            "the loop bridge, gevent pool: the loop in a greenlet (no silent-connection recovery)"),
     Variant("celery-runner", Backend.celery, f"{BRIDGES_AT}.runner", Pool.prefork,
             "#2ca02c", False, "an asyncio.Runner in the task's own thread"),
     Variant("celery-loop_per_thread", Backend.celery, f"{BRIDGES_AT}.loop_per_thread",

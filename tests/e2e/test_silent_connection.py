@@ -1,7 +1,9 @@
 """A RabbitMQ connection that goes silent (no FIN, no RST: a dead host, NAT entry or
 balancer flow), under each worker started with the command the README deploys it with, and
 under the API: each notices by the AMQP heartbeat (AMQP_HEARTBEAT_S), reconnects and works
-again within RESUME_BOUND_S, and no accepted job is lost.
+again within RESUME_BOUND_S, and no accepted job is lost. Except Celery's gevent pool,
+whose consumer never comes back (strict xfail: README, "gevent"; if a release fixes it, this
+fails and the README must change).
 
 RabbitMQ is reached through a TCP proxy that silences every open connection while new ones
 go through. The figures (time to resume, refused POSTs) are printed: `pytest -s`."""
@@ -59,7 +61,13 @@ async def accepted(client: httpx.AsyncClient, backend: Backend, n: int) -> list[
     return ids
 
 
-@pytest.mark.parametrize("variant", list(DEPLOYED))
+GEVENT_HANGS = pytest.mark.xfail(
+    strict=True, reason="Celery's gevent pool never reconnects after a silent connection"
+)
+VARIANTS = [pytest.param(v, marks=GEVENT_HANGS) if v == "celery-gevent" else v for v in DEPLOYED]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
 async def test_a_worker_resumes_after_its_connection_goes_silent(
     variant: str,
     client: httpx.AsyncClient,
@@ -76,8 +84,10 @@ async def test_a_worker_resumes_after_its_connection_goes_silent(
             assert proxy.silence() >= 1, "the worker had no connection through the proxy"
             silent_at = time.monotonic()
             ids = await accepted(client, backend, 4)  # some may reach the silent consumer
+            # The expected failure need not wait past the bound itself.
+            wait_s = RESUME_BOUND_S + (0 if variant == "celery-gevent" else 30)
             try:
-                rows = await wait_finished(sessionmaker, ids, RESUME_BOUND_S + 30)
+                rows = await wait_finished(sessionmaker, ids, wait_s)
             except AssertionError as exc:
                 raise AssertionError(f"{exc}; the worker's log ends:\n{tail(log)}") from None
             resumed_s = time.monotonic() - silent_at

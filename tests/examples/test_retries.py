@@ -123,7 +123,9 @@ async def test_native_retries_back_off_then_give_up(
         gaps = flaky.gaps(key)
         print(f"{backend} {key[:6]}: waits {', '.join(f'{g:.2f}' for g in gaps)} s")
         assert len(gaps) == 2, f"{backend}: {len(gaps) + 1} calls, not 3 (max retries 2)"
-        assert 0.9 <= gaps[0] < 1.9 <= gaps[1] < 4, f"{backend}: waits {gaps}, not ~1 s then ~2 s"
+        # ~1 s then ~2 s: the second longer by about a second (a loaded box adds to both).
+        ok = 0.9 <= gaps[0] < 3 and gaps[1] >= 1.9 and gaps[1] - gaps[0] >= 0.7
+        assert ok, f"{backend}: waits {gaps}, not ~1 s then ~2 s"
     # The worker has stopped: a delivery it had not settled would be back in the queue.
     assert await depth(settings, queue) == 0
     # Taskiq's middleware logs and acks the last failure: dropped, no dead letter.

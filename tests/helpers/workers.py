@@ -27,6 +27,7 @@ ROOT = processes.ROOT
 DEPLOYED: dict[str, tuple[Backend, list[str]]] = {
     "celery": (Backend.celery, ["-m", "workers_celery"]),
     "celery-threads": (Backend.celery, ["-m", "workers_celery", "--pool=threads"]),
+    "celery-gevent": (Backend.celery, ["-m", "workers_celery", "--pool=gevent"]),
     "taskiq": (Backend.taskiq, ["-m", "workers_taskiq"]),
 }
 
