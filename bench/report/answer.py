@@ -5,7 +5,7 @@ from bench import stats
 from bench.report import charts
 from bench.report.blocks import Block, Bullets, Chart, Heading, Para, Table
 from bench.report.charts import ForestRow
-from bench.report.format import DASH, interval, load_label, ratio
+from bench.report.format import DASH, NOT_MEASURED, interval, load_label, ratio
 from bench.report.index import Run, widened_note
 from bench.report.latency import latency_blocks
 from bench.report.memory import memory_blocks
@@ -39,7 +39,6 @@ def nothing_compared(run: Run) -> list[Block]:
 
 
 PER_MODE = 6  # columns per fairness mode
-NOT_SEEN = "not measured here"  # a component of the whole system the harness could not see
 
 
 def answer_table(run: Run) -> tuple[Table, list[ForestRow]]:
@@ -65,7 +64,7 @@ def answer_table(run: Run) -> tuple[Table, list[ForestRow]]:
             row += [ratio(comp.throughput_ratio), practical(comp, run.s.margin)]
             row.append(throughput_verdict(comp))
             system = comp.system_cpu_ratio  # None: a summary from before version 4
-            row.append(DASH if system is None else ratio(system) if system.n else NOT_SEEN)
+            row.append(DASH if system is None else ratio(system) if system.n else NOT_MEASURED)
             label = f"{key[0]} {load_label(key[1], key[2])} ({mode.key})"
             forest.append(ForestRow(label, mode.key, comp.throughput_ratio))
         rows.append(row)

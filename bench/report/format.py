@@ -6,6 +6,7 @@ from bench.spec.models import Model
 from bench.summary import Interval, Ratio
 
 DASH = "\u2013"  # en dash: no value
+NOT_MEASURED = "not measured here"  # the harness could not see it: never shown as 0
 TIMES = "\u00d7"  # multiplication sign in ratios
 
 

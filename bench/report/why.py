@@ -7,14 +7,13 @@ from collections import Counter
 
 from bench import stats
 from bench.report.blocks import Block, Bullets, Heading, Para, Table
-from bench.report.format import DASH, interval, load_label, num, ratio
+from bench.report.format import DASH, NOT_MEASURED, interval, load_label, num, ratio
 from bench.report.index import Run
 from bench.spec.models import Model, Purpose
 from bench.spec.variants import BY_NAME
 from bench.summary import COST_COMPONENTS, SYSTEM, Group, Ratio
 
 CPU_SAYS = ("Taskiq costs more", "Taskiq costs less")
-NOT_MEASURED = "not measured here"
 NO_MAIN_CELLS = "No throughput cell ran in this run (only the cells listed below), so no cost."
 OBSERVER_LIMIT = 0.10  # the harness's drain may differ from a bare drain by this much
 
