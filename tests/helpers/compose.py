@@ -2,7 +2,9 @@
 credentials, host ports and results directory), so they never meet a user's deployment,
 and `down -v` removes it whatever the tests did."""
 
+import contextlib
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -44,6 +46,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_range(n: int) -> int:
+    """The first of `n` consecutive free ports, below Linux's ephemeral range (32768 up),
+    where the suite's own client connections would otherwise take one between the check
+    and docker's bind (it did: "bind: address already in use" on the range's second port)."""
+    for _ in range(200):
+        start = random.randrange(20000, 32000 - n)
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(start, start + n):
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return start
+        except OSError:
+            continue
+    raise RuntimeError(f"no {n} consecutive free ports in 20000-32000")
 
 
 @dataclass
@@ -127,7 +146,7 @@ def project(
 ) -> Iterator[Project]:
     """A compose project with test credentials and free host ports; `down -v` at the end."""
     ports = {key: free_port() for key in ("API_PORT", "FLOWER_PORT", "RABBITMQ_UI_PORT")}
-    metrics = free_port()
+    metrics = free_range(4)
     results = tmp / "results"
     results.mkdir()
     env = {
