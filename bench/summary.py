@@ -8,47 +8,21 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
+from bench.figures import NO_INTERVAL as NO_INTERVAL
+from bench.figures import Interval as Interval
+from bench.figures import Percentiles as Percentiles
+from bench.figures import Ratio as Ratio
 from bench.jsonfile import JsonFile
 
-SUMMARY_VERSION = 4  # 3: latency cells (queue-wait, e2e p95/p99); 4: whole-system CPU ratio
-SUMMARY_VERSIONS = (1, 2, 3, 4)  # what this harness reads
+SUMMARY_VERSION = 5  # 3: latency cells (queue-wait, e2e p95/p99); 4: whole-system CPU ratio;
+# 5: the tune's winners and best against best
+SUMMARY_VERSIONS = (1, 2, 3, 4, 5)  # what this harness reads
 COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
 SYSTEM = "system"  # their sum, a cell's whole-system CPU per job (only when all were seen)
 LATENCY_KEPT = 0.99  # a latency cell must send, and have accepted, this much of what was due
 # A latency cell finishing less of what it accepted, by over 3 sqrt(accepted), was overloaded
 STEADY = 0.95
 OVERLOADED = "overloaded"  # the flag that says so
-
-
-class Interval(BaseModel):
-    """Median over repetitions with an order-statistic interval and its coverage
-    (lo/hi None with one repetition, all None when there was nothing to measure)."""
-
-    median: float | None
-    lo: float | None
-    hi: float | None
-    n: int
-    coverage: float | None = None
-
-
-class Ratio(BaseModel):
-    """Taskiq / Celery over paired repetitions: geometric mean and its interval."""
-
-    point: float | None
-    lo: float | None
-    hi: float | None
-    n: int
-    confidence: float
-    method: str
-
-
-NO_INTERVAL = Interval(median=None, lo=None, hi=None, n=0)
-
-
-class Percentiles(BaseModel):
-    p50: float | None = None
-    p95: float | None = None
-    p99: float | None = None
 
 
 class Usage(BaseModel):
@@ -259,6 +233,17 @@ class Comparison(BaseModel):
     queue_wait_p99_ratio: Ratio | None = None
 
 
+class Tuned(BaseModel):
+    """A backend's best configuration of a job in the tune, against its runner-up."""
+
+    scenario: str
+    backend: str
+    winner: str  # the configuration's label (bench/spec/tune.py)
+    runner_up: str | None
+    over_runner_up: Ratio  # winner / runner-up jobs/s, paired over the confirming repetitions
+    tried: int  # the backend's configurations in the coarse pass
+
+
 class DistanceEffect(BaseModel):
     """One variant's drain at an RTT against its own 0 ms control, paired by repetition."""
 
@@ -297,3 +282,5 @@ class Summary(JsonFile):
     comparisons: list[Comparison] = Field(default_factory=list)
     calibration: list[Calibration] = Field(default_factory=list)
     distance: list[DistanceEffect] = Field(default_factory=list)
+    tuned: list[Tuned] = Field(default_factory=list)  # the tune: each backend's best per job
+    best: list[Comparison] = Field(default_factory=list)  # the tune: winner against winner

@@ -6,7 +6,7 @@ replicate.py writes bench/replication.py's replication.json)."""
 from pathlib import Path
 
 from bench import stats
-from bench.analyse import drain, fault, grouping, jobcost, load
+from bench.analyse import drain, fault, grouping, jobcost, load, tune
 from bench.analyse.cell import CellData, result
 from bench.raw import RunRecord, cell_dirs
 from bench.spec.models import Model
@@ -58,6 +58,8 @@ def summarise(run_dir: Path, margin: float | None = None) -> Summary:
         comparisons=grouping.comparisons(cells),
         calibration=grouping.calibration(cells),
         distance=grouping.distance(cells),
+        tuned=tune.winners(cells),
+        best=tune.best(cells),
     )
     summary.dump(run_dir)
     return summary

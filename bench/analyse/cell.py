@@ -17,7 +17,8 @@ from bench.raw import (
     CellRecord,
     read_rows,
 )
-from bench.spec.models import Model
+from bench.spec.models import Model, Purpose
+from bench.spec.tune import Config
 from bench.spec.variants import BY_NAME
 from bench.summary import (
     Arrivals,
@@ -195,8 +196,11 @@ def result(
         flags.append(f"{lost} accepted job(s) never finished")
     if fault is not None:
         flags += [n for n in fault.notes if n.startswith(FAULT_MISSED)]
+    name = cell.variant
+    if cell.purpose is Purpose.tune:  # each configuration a variant of its own
+        name = Config(cell.variant, record.processes, record.slots, record.prefetch).label
     return CellResult(
-        cell_id=record.cell_id, variant=cell.variant, backend=str(cell.backend),
+        cell_id=record.cell_id, variant=name, backend=str(cell.backend),
         scenario=cell.scenario, model=cell.model, load=cell.load, rep=cell.rep,
         prefetch=record.prefetch, purpose=cell.purpose, bare=cell.bare,
         rtt_ms=cell.rtt_ms, rtt_measured=marks.rtt_measured, share=cell.share,

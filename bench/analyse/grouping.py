@@ -107,7 +107,7 @@ def _pairs(
     return [(t, by_rep[t.rep]) for t in taskiq if kept(t) and t.rep in by_rep]
 
 
-def _paired(
+def paired_ratio(
     celery: list[CellResult], taskiq: list[CellResult], figure: Figure,
     kept: Callable[[CellResult], bool] = lambda c: c.valid,
 ) -> Ratio:  # fmt: skip
@@ -116,7 +116,7 @@ def _paired(
     return stats.paired_ratio([a for a, _ in known], [b for _, b in known])
 
 
-def _throughput(celery: list[CellResult], taskiq: list[CellResult]) -> Ratio:
+def throughput_ratio(celery: list[CellResult], taskiq: list[CellResult]) -> Ratio:
     """Jobs/s, whose resolution is one job per window: the ratio's interval knows it."""
     pairs = _pairs(celery, taskiq)
     return stats.paired_ratio(
@@ -160,17 +160,17 @@ def comparisons(cells: list[CellResult]) -> list[Comparison]:
                     mode=mode.key,
                     celery=mode.celery,
                     rtt_ms=rtt,
-                    throughput_ratio=_throughput(celery, taskiq),
-                    e2e_p50_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p50),
-                    worker_cpu_ratio=_paired(
+                    throughput_ratio=throughput_ratio(celery, taskiq),
+                    e2e_p50_ratio=paired_ratio(celery, taskiq, lambda c: c.e2e_ms.p50),
+                    worker_cpu_ratio=paired_ratio(
                         celery, taskiq, lambda c: c.cpu_ms_per_job.get("workers")
                     ),
-                    system_cpu_ratio=_paired(celery, taskiq, system_cpu),
+                    system_cpu_ratio=paired_ratio(celery, taskiq, system_cpu),
                     share=taskiq[0].share,
-                    e2e_p99_ratio=_paired(celery, taskiq, lambda c: c.e2e_ms.p99, _usable)
+                    e2e_p99_ratio=paired_ratio(celery, taskiq, lambda c: c.e2e_ms.p99, _usable)
                     if latency
                     else None,
-                    queue_wait_p99_ratio=_paired(
+                    queue_wait_p99_ratio=paired_ratio(
                         celery, taskiq, lambda c: c.queue_wait_ms.p99, _usable
                     )
                     if latency
@@ -212,6 +212,6 @@ def distance(cells: list[CellResult]) -> list[DistanceEffect]:
             continue
         out.append(
             DistanceEffect(scenario=key[1], variant=key[4], rtt_ms=rtt,
-                           ratio=_throughput(control, at))
+                           ratio=throughput_ratio(control, at))
         )  # fmt: skip
     return out

@@ -27,6 +27,7 @@ from bench.report.html import to_html
 from bench.report.index import Run
 from bench.report.producer import producer_blocks
 from bench.report.replication import replication_blocks
+from bench.report.tune import tune_blocks
 from bench.report.why import why_blocks
 from bench.summary import Summary
 
@@ -63,7 +64,7 @@ def blocks(
         head.append(Para(SMOKE))
     return [
         *head,
-        *answer_blocks(run),
+        *(tune_blocks(summary) or answer_blocks(run)),
         *replication_blocks(replication),
         *distance_blocks(summary),
         *why_blocks(run),
@@ -113,5 +114,6 @@ def console_view(
     smoke = ", SMOKE RUN" if summary.smoke else ""
     head = [Heading(1, f"queuebench {summary.run_id} ({summary.profile}{smoke})")]
     distance = [b for b in distance_blocks(summary) if not isinstance(b, Chart)]
-    answer = [*answer_blocks(run), *distance, *fault_blocks(summary, brief=True)]
+    tuned = [b for b in tune_blocks(summary) if not isinstance(b, Para)][:4]  # no space table
+    answer = [*(tuned or answer_blocks(run)), *distance, *fault_blocks(summary, brief=True)]
     yield from renderables([*head, *answer])

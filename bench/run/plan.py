@@ -6,6 +6,7 @@ C B A, ...), so slow drift of the host falls on every variant alike.
 """
 
 from collections.abc import Sequence
+from itertools import chain, zip_longest
 from typing import TypeVar
 
 from bench.raw import Cell
@@ -18,6 +19,7 @@ from bench.spec.scenarios import (
     NETWORK_SCENARIOS,
     SCENARIOS,
 )
+from bench.spec.tune import SPACE, Config
 from bench.spec.variants import API_VARIANTS, BY_NAME, MODES
 
 CALIBRATION_SCENARIO = "price_order"
@@ -51,16 +53,43 @@ def mode_pairs(variants: Sequence[str]) -> list[str]:
 
 
 class Plan:
-    def __init__(self) -> None:
+    def __init__(self, first: int = 0) -> None:
+        self.first = first  # the index of its first cell: a tune's later stages follow on
         self.cells: list[Cell] = []
 
     def add(self, variant: str, scenario: str, model: Model, load: float, rep: int = 0,
             **extra: object) -> None:  # fmt: skip
         fields = {"variant": variant, "scenario": scenario, "model": model, "load": load}
-        self.cells.append(Cell(index=len(self.cells), rep=rep, **fields, **extra))
+        self.cells.append(Cell(index=self.first + len(self.cells), rep=rep, **fields, **extra))
+
+    def add_config(self, config: Config, scenario: str, rep: int, model: Model = Model.drain,
+                   load: float = 0.0, share: float | None = None) -> None:  # fmt: skip
+        """A tune cell: the configuration's own worker sizes."""
+        sizes = {"processes": config.processes, "slots": config.slots}
+        self.add(config.variant, scenario, model, load, rep, purpose=Purpose.tune, share=share,
+                 prefetch=config.prefetch, **sizes)  # fmt: skip
+
+
+def tune_configs(profile: Profile) -> list[Config]:
+    """The space of the profile's variants, the variants taking turns (one of each, then
+    the next of each), so neither backend's configurations run all at one end."""
+    spaces = [SPACE[v] for v in profile.variants if v in SPACE]
+    return [c for c in chain.from_iterable(zip_longest(*spaces)) if c is not None]
+
+
+def tune_plan(profile: Profile) -> list[Cell]:
+    """A tune's first stage, its coarse pass: every configuration drains each job once
+    (bench/run/tune.py plans the stages after it from what this one measured)."""
+    p, space = Plan(), tune_configs(profile)
+    for n, scenario in enumerate(profile.scenarios):
+        for config in balanced(space, n):
+            p.add_config(config, scenario, 0)
+    return p.cells
 
 
 def plan(profile: Profile) -> list[Cell]:
+    if profile.tune:
+        return tune_plan(profile)
     p = Plan()
     if profile.jobcost:
         for scenario in profile.scenarios:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bench.raw import CALLS_CSV, JOBS_CSV, Cell, CellRecord, Marks, RunRecord, write_rows
+from bench.run import tune
 from bench.run.context import Context, Phase
 from bench.run.faults import registry
 from bench.run.loads import drain, jobcost, locust_driven
@@ -52,7 +53,11 @@ def child_env(settings: Settings) -> dict[str, str]:
 
 def label(cell: Cell) -> str:
     extra = f" prefetch {cell.prefetch}" if cell.prefetch else " bare" if cell.bare else ""
-    load = f"{cell.share:.0%} vs {cell.against}" if cell.share else f"{cell.load:g}"
+    if cell.processes:
+        extra = f" {cell.processes}x{cell.slots} q{cell.prefetch}"
+    load = f"{cell.load:g}"
+    if cell.share:
+        load = f"{cell.share:.0%} vs {cell.against}" if cell.against else f"{cell.load:g} jobs/s"
     return f"{cell.variant} {cell.scenario} {cell.model} {load} r{cell.rep}{extra}"
 
 
@@ -61,14 +66,15 @@ class Session:
 
     def __init__(self, run_dir: Path, ctx: Context) -> None:
         self.run_dir, self.ctx = run_dir, ctx
-        s = ctx.settings
-        self.backlogs = drain.Backlogs(ctx.profile, reserved=s.worker_processes * s.prefetch)
+        self.backlogs = drain.Backlogs(ctx.profile, ctx.workers.sized)
         self.rates: dict[tuple[str, tuple[str, ...], float], float] = {}
 
     def offered(self, cell: Cell) -> Cell:
         """A latency cell with its rate: its share of the slower median drain rate of its
         pair in this run, the same for both variants and every repetition."""
-        assert cell.share is not None and cell.against is not None
+        if cell.against is None:  # the tune's: a share of its own rate, set when planned
+            return cell
+        assert cell.share is not None
         pair = tuple(sorted((cell.variant, cell.against)))
         key = (cell.scenario, pair, cell.share)
         if key not in self.rates:
@@ -99,10 +105,10 @@ class Session:
         if calls is not None:
             per_job = sorted((i, calls.get(i, 0)) for i in ids)
             write_rows(cell_dir / CALLS_CSV, ["id", "calls"], per_job)
-        s = ctx.settings
+        s = ctx.workers.sized(cell)
         CellRecord(
             cell=cell, cell_id=run_id, processes=s.worker_processes, slots=s.worker_slots,
-            prefetch=cell.prefetch or s.prefetch, cpus=os.cpu_count() or 1, marks=marks,
+            prefetch=s.prefetch, cpus=os.cpu_count() or 1, marks=marks,
         ).dump(cell_dir)  # fmt: skip
         return cell_dir
 
@@ -150,7 +156,10 @@ def execute(
         ctx = Context(profile, target, procs, db, services, workers)
         try:
             services.start()
-            run_cells(Session(run_dir, ctx), cells)
+            session = Session(run_dir, ctx)
+            run_cells(session, cells)
+            for stage in tune.stages(profile, cells, session.backlogs.by_cell):
+                run_cells(session, stage)  # a tune's: planned from the cells before
         finally:
             ctx.workers.stop()
             services.close()

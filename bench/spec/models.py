@@ -40,3 +40,4 @@ class Purpose(StrEnum):
     enqueue = "enqueue"  # the producer side
     fault = "fault"  # delivery under a fault
     network = "network"  # a drain with the workers behind the delay proxy, at an RTT
+    tune = "tune"  # a drain (or latency cell) of one configuration of the tune's search

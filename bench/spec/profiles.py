@@ -39,6 +39,9 @@ class Profile:
     calibrate: bool = False  # the harness's own overhead, against a bare drain
     smoke: bool = False  # says so in the report: too short for verdicts to mean much
     margin: float = 0.05  # of practical equivalence: no verdict inside 1 +/- margin
+    # A search of each backend's worker configurations (bench/spec/tune.py) instead of the
+    # matrix: a coarse drain of each, then `reps` of the best few, then the winners' latency.
+    tune: bool = False
 
     def problem(self) -> str | None:
         """Why the profile cannot run as asked, or None."""
@@ -127,6 +130,21 @@ PROFILES: dict[str, Profile] = {
             drain_window_s=3.0,
             drain_ramp_s=0.5,
             rtts=NETWORK_RTTS,
+        ),
+        Profile(
+            "tune",
+            "each backend's worker configurations searched per job: a coarse drain of each "
+            "(processes x slots x prefetch), 3 more of each backend's best 3, then each "
+            "winner's latency at half its own capacity",
+            ("celery", "celery-threads", "taskiq"),
+            BASIC,
+            (DRAIN, LATENCY),
+            reps=3,
+            drain_window_s=4.0,
+            drain_ramp_s=0.5,
+            duration_s=8.0,
+            warmup_s=1.0,
+            tune=True,
         ),
         Profile(
             "tiny",

@@ -6,6 +6,7 @@ workers_celery`, `python -m workers_taskiq`: bench/run/commands.py)."""
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bench.spec.tune import base_variant
 from core.contract import Backend
 
 
@@ -95,7 +96,7 @@ SPARE_COLOURS = ("#7f7f7f", "#aec7e8", "#98df8a")
 
 
 def colour(name: str) -> str:
-    found = BY_NAME.get(name) or API_BY_NAME.get(name)
+    found = BY_NAME.get(base_variant(name)) or API_BY_NAME.get(name)
     return found.colour if found else SPARE_COLOURS[sum(map(ord, name)) % len(SPARE_COLOURS)]
 
 
@@ -103,13 +104,13 @@ def order_key(name: str) -> tuple[int, str]:
     """Display order: the Celery variants (recommended first, as registered), the API's
     Celery variants, then Taskiq; anything unknown last."""
     celery = [v for v in (*NAMES, *API_BY_NAME) if backend_of(v) is Backend.celery]
-    order = [*dict.fromkeys(celery), "taskiq"]
-    return (order.index(name) if name in order else len(order)), name
+    order, base = [*dict.fromkeys(celery), "taskiq"], base_variant(name)
+    return (order.index(base) if base in order else len(order)), name
 
 
 def backend_of(name: str) -> Backend:
-    """'celery-naive' -> celery; 'taskiq' -> taskiq."""
-    found = BY_NAME.get(name) or API_BY_NAME.get(name)
+    """'celery-naive' -> celery; 'taskiq@2x32 q32' -> taskiq."""
+    found = BY_NAME.get(base_variant(name)) or API_BY_NAME.get(name)
     return found.backend if found else Backend(name.partition("-")[0])
 
 

@@ -6,7 +6,7 @@ variant's next cell). The backlog is sized from the fastest rate seen so far."""
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from bench.run.wait import until, within
 from bench.spec.models import Purpose
 from bench.spec.profiles import Profile
 from bench.spec.scenarios import SCENARIOS
+from core.settings import Settings
 
 MARGIN = 1.15  # a backlog this much larger than the fastest rate seen needs
 
@@ -27,22 +28,29 @@ class Backlogs:
     far for the scenario and variant (the scenario's hint at first), with a margin. Keeps
     the main drains' rates too: the latency cells' offered rates are shares of them."""
 
-    def __init__(self, profile: Profile, reserved: int) -> None:
-        self.profile, self.reserved = profile, reserved  # messages all worker processes reserve
-        self.seen: dict[tuple[str, str, int | None], float] = {}
+    def __init__(self, profile: Profile, sized: Callable[[Cell], Settings]) -> None:
+        self.profile, self.sized = profile, sized  # a cell's worker sizes
+        self.seen: dict[tuple[str, str, int, int, int], float] = {}
         self.drained: dict[tuple[str, str], list[float]] = defaultdict(list)
+        self.by_cell: dict[int, float] = {}  # each drain's rate, by cell index (the tune's)
+
+    def _key(self, cell: Cell) -> tuple[str, str, int, int, int]:
+        s = self.sized(cell)
+        return (cell.scenario, cell.variant, s.worker_processes, s.worker_slots, s.prefetch)
 
     def size(self, cell: Cell) -> int:
-        rate = self.seen.get((cell.scenario, cell.variant, cell.prefetch))
-        rate = rate or SCENARIOS[cell.scenario].drain_rate
+        rate = self.seen.get(self._key(cell)) or SCENARIOS[cell.scenario].drain_rate
+        s = self.sized(cell)
+        reserved = s.worker_processes * s.prefetch  # messages all worker processes reserve
         # The ramp and the window, a second for the workers' first jobs, and what every
         # worker process reserves before it runs them.
         seconds = self.profile.drain_ramp_s + self.profile.drain_window_s + 1.0
-        return max(100, min(30_000, math.ceil(MARGIN * rate * seconds) + 2 * self.reserved))
+        return max(100, min(30_000, math.ceil(MARGIN * rate * seconds) + 2 * reserved))
 
     def record(self, cell: Cell, rate: float) -> None:
-        key = (cell.scenario, cell.variant, cell.prefetch)
+        key = self._key(cell)
         self.seen[key] = max(rate, self.seen.get(key, 0.0))
+        self.by_cell[cell.index] = rate
         if cell.purpose is Purpose.main:
             self.drained[(cell.scenario, cell.variant)].append(rate)
 

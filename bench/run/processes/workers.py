@@ -12,6 +12,7 @@ from bench.run.processes.supervisor import Processes
 from bench.run.target import Target
 from bench.run.wait import until, within
 from bench.spec.variants import BY_NAME
+from core.settings import Settings
 
 # Settled workers (every job finished) stop in about a second; a Celery prefork warm
 # shutdown has hung past 30 s in about one stop in 30 here, undiagnosed.
@@ -23,15 +24,26 @@ class Workers:
     def __init__(self, procs: Processes, target: Target) -> None:
         self.procs, self.target, self.settings = procs, target, target.settings
         self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
-        # variant, prefetch, fault hold, RTT: what the running workers were started for
-        self.running_for: tuple[str, int, bool, float | None] | None = None
+        # variant, sizes, fault hold, RTT: what the running workers were started for
+        self.running_for: tuple[str, tuple[int, int, int], bool, float | None] | None = None
         self.distance: Distance | None = None  # the delay proxy, for network cells
+
+    def sized(self, cell: Cell) -> Settings:
+        """The settings the cell's workers run with: the run's, or the cell's own sizes."""
+        s = self.settings
+        update = {
+            "worker_processes": cell.processes or s.worker_processes,
+            "worker_slots": cell.slots or s.worker_slots,
+            "worker_prefetch": cell.prefetch or s.prefetch,
+        }
+        return s.model_copy(update=update)
 
     def start(self, cell: Cell) -> None:
         if self.target.external:
             return  # the deployment's own workers are running
-        prefetch = cell.prefetch or self.settings.prefetch
-        profile = (cell.variant, prefetch, cell.fault is not None, cell.rtt_ms)
+        s = self.sized(cell)
+        sizes = (s.worker_processes, s.worker_slots, s.prefetch)
+        profile = (cell.variant, sizes, cell.fault is not None, cell.rtt_ms)
         if self.running_for == profile and self.procs.of("workers"):
             return  # the same workers, still warm from the cell before
         self.stop()
@@ -43,8 +55,11 @@ class Workers:
                 self.distance.stop()
             else:
                 env |= self.distance.at(cell.rtt_ms)
-        env["WORKER_PREFETCH"] = str(prefetch)
-        s = self.settings.model_copy(update={"worker_prefetch": prefetch})
+        env |= {
+            "WORKER_PROCESSES": str(s.worker_processes),
+            "WORKER_SLOTS": str(s.worker_slots),
+            "WORKER_PREFETCH": str(s.prefetch),
+        }
         multiplier = s.celery_prefetch_multiplier(s.worker_slots)  # threads profiles
         cmds = commands.workers(cell.variant, s.worker_processes, s.worker_slots, multiplier)
         for n, cmd in enumerate(cmds):
@@ -83,7 +98,7 @@ class Workers:
             return 1
         if BY_NAME[cell.variant].prefork:
             return 1  # the parent consumes for its children
-        return self.settings.worker_processes
+        return self.sized(cell).worker_processes
 
     def consuming(self, cell: Cell) -> bool:
         """The cell's consumers are on its queue."""

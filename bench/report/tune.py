@@ -1,0 +1,116 @@
+"""A tune run's report (bench/run/tune.py): best against best per job, each backend's winner
+with its cost, memory and latency at half its own capacity, and every configuration tried."""
+
+from bench import stats
+from bench.report.blocks import Block, Heading, Para, Table
+from bench.report.format import DASH, NOT_MEASURED, interval, num, ratio
+from bench.spec.models import Model, Purpose
+from bench.spec.tune import LATENCY_SHARE, TOP, base_variant
+from bench.summary import SYSTEM, Group, Summary
+
+NOTATION = (
+    "A configuration is written variant@PxS qQ: P worker processes of S slots each (prefork: "
+    "one task per child; threads: threads; Taskiq: --max-async-tasks), each reserving Q "
+    "messages (prefork: Celery's prefetch multiplier; Taskiq: the consumer's qos)."
+)
+
+
+def _group(s: Summary, scenario: str, variant: str, model: str = Model.drain) -> Group | None:
+    return next((g for g in s.groups if g.purpose == Purpose.tune and g.model == model
+                 and g.scenario == scenario and g.variant == variant), None)  # fmt: skip
+
+
+def _cost(g: Group | None, key: str) -> str:
+    if g is None:
+        return DASH
+    if key not in g.cpu_ms_per_job:
+        return NOT_MEASURED if g.not_measured else DASH
+    return interval(g.cpu_ms_per_job[key])
+
+
+def _p99(s: Summary, scenario: str, variant: str) -> str:
+    g = _group(s, scenario, variant, Model.latency)
+    if g is None or g.e2e_p99.median is None:
+        return "not run"
+    done = sum(c.completed for c in s.cells if c.purpose == Purpose.tune and c.model ==
+               Model.latency and c.scenario == scenario and c.variant == variant)  # fmt: skip
+    return f"{num(g.e2e_p99.median)} ms at {g.load:g} jobs/s ({done} jobs)"
+
+
+def _intro(s: Summary) -> Para:
+    tried = {t.backend: t.tried for t in s.tuned}
+    sizes = ", ".join(f"{b} {n}" for b, n in tried.items())
+    return Para(
+        f"Each job drained once by every configuration searched ({sizes} per job); each "
+        f"backend's best {TOP} by that drain drained again in interleaved repetitions, and "
+        "the highest median of those wins. Winner against winner pairs those repetitions; "
+        f"each winner's latency is Poisson arrivals at {LATENCY_SHARE:.0%} of its own median "
+        f"rate. {NOTATION}"
+    )
+
+
+def best_blocks(s: Summary) -> list[Block]:
+    rows = []
+    for c in s.best:
+        taskiq = next(t.winner for t in s.tuned if t.scenario == c.scenario
+                      and t.backend == "taskiq")  # fmt: skip
+        system = c.system_cpu_ratio
+        rows.append([
+            c.scenario, c.celery, taskiq, ratio(c.throughput_ratio),
+            stats.practical_verdict(c.throughput_ratio, s.margin, *stats.FASTER),
+            ratio(c.worker_cpu_ratio), ratio(system) if system else NOT_MEASURED,
+        ])  # fmt: skip
+    headers = ["job", "Celery's best", "Taskiq's best", "jobs/s Taskiq / Celery", "verdict",
+               "CPU/job, workers: T / C", "CPU/job, whole system: T / C"]  # fmt: skip
+    return [Heading(2, "Best against best"), _intro(s), Table(headers, rows)]
+
+
+def _rss(g: Group | None) -> str:
+    return interval(g.worker_rss_mb) if g else DASH
+
+
+def winner_blocks(s: Summary) -> list[Block]:
+    rows = []
+    for t in s.tuned:
+        g = _group(s, t.scenario, t.winner)
+        jobs = interval(g.throughput) if g else DASH
+        over = f"{ratio(t.over_runner_up)} over {t.runner_up}" if t.runner_up else DASH
+        rows.append([
+            t.scenario, t.backend, t.winner, jobs, over, _cost(g, "workers"), _cost(g, SYSTEM),
+            _rss(g), _p99(s, t.scenario, t.winner),
+        ])  # fmt: skip
+    headers = ["job", "backend", "winner", "jobs/s", "over the runner-up",
+               "CPU ms/job, workers", "CPU ms/job, whole system", "worker RSS, MB",
+               "e2e p99 at half capacity"]  # fmt: skip
+    note = Para(
+        "Figures are medians over the winner's drains (the coarse one and the confirming "
+        "ones) with their order-statistic intervals; the ratio over the runner-up pairs the "
+        "confirming repetitions only. RSS is the peak of all worker processes together."
+    )
+    return [Heading(2, "Each backend's winner"), note, Table(headers, rows)]
+
+
+def _coarse(s: Summary, scenario: str, variant: str) -> float | None:
+    return next((c.throughput for c in s.cells if c.purpose == Purpose.tune and c.rep == 0
+                 and c.scenario == scenario and c.variant == variant), None)  # fmt: skip
+
+
+def space_blocks(s: Summary) -> list[Block]:
+    rows = []
+    drains = [g for g in s.groups if g.purpose == Purpose.tune and g.model == Model.drain]
+    for g in sorted(drains, key=lambda g: (g.scenario, -(g.throughput.median or 0))):
+        confirmed = interval(g.throughput) if g.throughput.n > 1 else "not confirmed"
+        rows.append([
+            g.scenario, base_variant(g.variant), g.variant, num(_coarse(s, g.scenario, g.variant)),
+            confirmed, _cost(g, SYSTEM),
+        ])  # fmt: skip
+    headers = ["job", "pool", "configuration", "coarse jobs/s", "all its drains, jobs/s",
+               "CPU ms/job, whole system"]  # fmt: skip
+    return [Heading(2, "Every configuration tried"), Table(headers, rows)]
+
+
+def tune_blocks(s: Summary) -> list[Block]:
+    """The tune's sections; none for a run that is not a tune."""
+    if not any(c.purpose == Purpose.tune for c in s.cells):
+        return []
+    return [*best_blocks(s), *winner_blocks(s), *space_blocks(s)]

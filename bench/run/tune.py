@@ -1,0 +1,77 @@
+"""A tune's stages after its coarse pass (bench/run/plan.py tune_plan), each planned from the
+rates the stages before it measured, in the same session:
+2. confirm: each backend's best TOP configurations of each job (by their coarse drain)
+   drain `reps` more times; a repetition drains each once, in an order that flips every
+   repetition (reps 1, 2, ...), so winner and runner-up pair like any two variants;
+3. latency: each backend's winner (the highest median confirmed rate) at LATENCY_SHARE of
+   its own rate, Poisson arrivals through the API."""
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from itertools import chain, zip_longest
+
+from bench.raw import Cell
+from bench.run.plan import Plan, balanced
+from bench.spec.models import Model
+from bench.spec.profiles import Profile
+from bench.spec.tune import LATENCY_SHARE, TOP, Config
+from core.contract import Backend
+
+Rates = dict[int, float]  # each drain's jobs/s, by cell index
+
+
+def config_of(cell: Cell) -> Config:
+    assert cell.processes and cell.slots and cell.prefetch  # every tune cell sets them
+    return Config(cell.variant, cell.processes, cell.slots, cell.prefetch)
+
+
+def rates_by_config(cells: Iterable[Cell], rates: Rates) -> dict[Config, list[float]]:
+    out: dict[Config, list[float]] = defaultdict(list)
+    for c in cells:
+        if c.index in rates:
+            out[config_of(c)].append(rates[c.index])
+    return out
+
+
+def leaders(scenario: str, cells: list[Cell], rates: Rates, n: int) -> list[tuple[Config, float]]:
+    """Each backend's best n configurations of a scenario, with their median rates, the
+    backends alternating (Celery's best, Taskiq's best, Celery's second, ...)."""
+    ranked = []
+    for backend in Backend:
+        mine = rates_by_config(
+            [c for c in cells if c.scenario == scenario and c.backend is backend], rates
+        )
+        medians = {k: statistics.median(v) for k, v in mine.items()}
+        ranked.append(sorted(medians.items(), key=lambda kv: kv[1], reverse=True)[:n])
+    return [c for c in chain.from_iterable(zip_longest(*ranked)) if c is not None]
+
+
+def confirm(profile: Profile, done: list[Cell], rates: Rates) -> list[Cell]:
+    p = Plan(first=done[-1].index + 1)
+    chosen = {s: [c for c, _ in leaders(s, done, rates, TOP)] for s in profile.scenarios}
+    for rep in range(1, profile.reps + 1):
+        for scenario in profile.scenarios:
+            for config in balanced(chosen[scenario], rep):
+                p.add_config(config, scenario, rep)
+    return p.cells
+
+
+def latency(profile: Profile, done: list[Cell], rates: Rates) -> list[Cell]:
+    p = Plan(first=done[-1].index + 1)
+    for scenario in profile.scenarios:
+        for config, rate in leaders(scenario, done, rates, 1):
+            load = round(LATENCY_SHARE * rate, 1)
+            p.add_config(config, scenario, 1, Model.latency, load, LATENCY_SHARE)
+    return p.cells
+
+
+def stages(profile: Profile, coarse: list[Cell], rates: Rates) -> Iterator[list[Cell]]:
+    """The stages after the coarse pass (none unless a tune): each is planned when asked
+    for, so from the rates (filled in as cells run) of the ones before it."""
+    if not profile.tune:
+        return
+    confirmed = confirm(profile, coarse, rates)
+    yield confirmed
+    if Model.latency in profile.models:
+        yield latency(profile, confirmed, rates)
