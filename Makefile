@@ -3,12 +3,13 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 RUN := $(UV) run --frozen
 
-.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-celery-gevent worker-taskiq scheduler-celery scheduler-taskiq flower bench bench-standard bench-full docker-bench docker-test clean
+.PHONY: help env services migrate test lint api stub worker-celery worker-celery-threads worker-celery-gevent worker-taskiq scheduler-celery scheduler-taskiq flower bench bench-standard bench-tune bench-full docker-bench docker-test clean
 
 help:
 	@echo "make test           create the env, start Postgres+RabbitMQ, migrate a test DB, run the suite"
 	@echo "make bench          the quick benchmark: a smoke run of a few minutes, no figures to quote"
 	@echo "make bench-standard the standard benchmark (~45 min): both fairness modes, drains + latency"
+	@echo "make bench-tune     each backend's worker configurations searched per job (~25 min)"
 	@echo "make bench-full     every variant, scenario, load model and fault (hours)"
 	@echo "make api | stub     run the API (port 8000) | the external rates stub (port 8090)"
 	@echo "make worker-celery  Celery worker (WORKER_PROCESSES prefork processes, one event loop each)"
@@ -75,6 +76,9 @@ bench: migrate
 
 bench-standard: migrate
 	$(RUN) python -m bench run standard
+
+bench-tune: migrate
+	$(RUN) python -m bench run tune
 
 bench-full: migrate
 	$(RUN) python -m bench run full

@@ -22,7 +22,7 @@ from bench.spec.variants import backend_of
 from core.contract import Backend
 
 RAW_VERSION = 5  # 3: latency cells (Cell.share, Marks.schedule_seed); 4: Marks.fault_timings;
-# 5: a cell's own worker sizes (Cell.processes, Cell.slots: the tune)
+# 5: a cell's own worker sizes (Cell.processes, Cell.slots: the tune), Cell.api_workers
 RAW_VERSIONS = (1, 2, 3, 4, 5)  # what this harness reads (1: no version in cell.json, run.json)
 JOBS_CSV, CALLS_CSV = "jobs.csv", "calls.csv"  # per job: the row; external calls per job id
 SAMPLES_CSV, QUEUE_CSV = "samples.csv", "queue.csv"  # CPU/RSS per component; queue depth
@@ -52,6 +52,7 @@ class Cell(BaseModel):
     prefetch: int | None = None  # messages reserved per worker process; None: the default
     processes: int | None = None  # worker processes; None: the run's (the tune sets its own)
     slots: int | None = None  # slots per process (threads, greenlets, async tasks); None: run's
+    api_workers: int | None = None  # the API's uvicorn processes; None: one
     purpose: Purpose = Purpose.main
     bare: bool = False  # calibration: the harness's own instrumentation at its minimum
     rtt_ms: float | None = None  # network: the workers reach every service through the proxy

@@ -15,7 +15,7 @@ from bench.figures import Ratio as Ratio
 from bench.jsonfile import JsonFile
 
 SUMMARY_VERSION = 5  # 3: latency cells (queue-wait, e2e p95/p99); 4: whole-system CPU ratio;
-# 5: the tune's winners and best against best
+# 5: the tune's winners and best against best, overheads
 SUMMARY_VERSIONS = (1, 2, 3, 4, 5)  # what this harness reads
 COST_COMPONENTS = ("workers", "api", "rabbitmq", "postgres")  # CPU per job, in the report
 SYSTEM = "system"  # their sum, a cell's whole-system CPU per job (only when all were seen)
@@ -244,6 +244,16 @@ class Tuned(BaseModel):
     tried: int  # the backend's configurations in the coarse pass
 
 
+class Overhead(BaseModel):
+    """The service's worker against a minimal one of the same library, paired by repetition."""
+
+    scenario: str
+    variant: str
+    reference: str  # the minimal worker (bench.spec.variants.MINIMAL)
+    throughput_ratio: Ratio  # variant / reference jobs/s
+    worker_cpu_ratio: Ratio  # variant / reference worker CPU per job
+
+
 class DistanceEffect(BaseModel):
     """One variant's drain at an RTT against its own 0 ms control, paired by repetition."""
 
@@ -282,5 +292,6 @@ class Summary(JsonFile):
     comparisons: list[Comparison] = Field(default_factory=list)
     calibration: list[Calibration] = Field(default_factory=list)
     distance: list[DistanceEffect] = Field(default_factory=list)
+    overheads: list[Overhead] = Field(default_factory=list)  # against a minimal worker
     tuned: list[Tuned] = Field(default_factory=list)  # the tune: each backend's best per job
     best: list[Comparison] = Field(default_factory=list)  # the tune: winner against winner

@@ -58,6 +58,7 @@ def summarise(run_dir: Path, margin: float | None = None) -> Summary:
         comparisons=grouping.comparisons(cells),
         calibration=grouping.calibration(cells),
         distance=grouping.distance(cells),
+        overheads=grouping.overheads(cells),
         tuned=tune.winners(cells),
         best=tune.best(cells),
     )

@@ -18,7 +18,7 @@ from bench.raw import (
     read_rows,
 )
 from bench.spec.models import Model, Purpose
-from bench.spec.tune import Config
+from bench.spec.tune import SEPARATOR, Config
 from bench.spec.variants import BY_NAME
 from bench.summary import (
     Arrivals,
@@ -197,7 +197,9 @@ def result(
     if fault is not None:
         flags += [n for n in fault.notes if n.startswith(FAULT_MISSED)]
     name = cell.variant
-    if cell.purpose is Purpose.tune:  # each configuration a variant of its own
+    if cell.api_workers:  # each number of API processes a variant of its own
+        name = f"{cell.variant}{SEPARATOR}{cell.api_workers} API processes"
+    elif cell.purpose in (Purpose.tune, Purpose.scale):  # each configuration one
         name = Config(cell.variant, record.processes, record.slots, record.prefetch).label
     return CellResult(
         cell_id=record.cell_id, variant=name, backend=str(cell.backend),

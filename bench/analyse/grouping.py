@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from bench import stats
 from bench.spec.models import Model, Purpose
-from bench.spec.variants import MODES
+from bench.spec.variants import MINIMAL, MODES
 from bench.summary import (
     COST_COMPONENTS,
     SYSTEM,
@@ -16,6 +16,7 @@ from bench.summary import (
     DistanceEffect,
     Group,
     Interval,
+    Overhead,
     Ratio,
 )
 
@@ -177,6 +178,24 @@ def comparisons(cells: list[CellResult]) -> list[Comparison]:
                     else None,
                 )
             )
+    return out
+
+
+def overheads(cells: list[CellResult]) -> list[Overhead]:
+    """Each service worker / its minimal reference, per scenario's drains, paired by rep."""
+    by = _by_key(c for c in cells if c.purpose == Purpose.main and c.model == Model.drain)
+    out = []
+    for key, reference in sorted(by.items(), key=_order):
+        for variant, minimal in MINIMAL.items():
+            mine = by.get((*key[:4], variant, *key[5:]))
+            if key[4] != minimal or not mine:
+                continue
+            out.append(Overhead(
+                scenario=key[1], variant=variant, reference=minimal,
+                throughput_ratio=throughput_ratio(reference, mine),
+                worker_cpu_ratio=paired_ratio(
+                    reference, mine, lambda c: c.cpu_ms_per_job.get("workers")),
+            ))  # fmt: skip
     return out
 
 

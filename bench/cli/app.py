@@ -19,6 +19,7 @@ from bench.cli.checks import (
     names,
     numbers,
     settings_for,
+    space,
     where_api,
 )
 from bench.report.blocks import to_markdown
@@ -36,6 +37,7 @@ app = typer.Typer(add_completion=False, help="Celery vs Taskiq benchmark harness
 Opt = typer.Option
 
 
+SPACE_HELP = "tune: the configurations to search, comma list, e.g. 'taskiq@2x32 q64,celery@4x1 q1'"
 MARGIN_OPT = Opt(
     min=0.0, max=0.5, help="of practical equivalence: a verdict must clear 1 +/- this (0.05)"
 )
@@ -71,11 +73,24 @@ def run(
     database_url: Annotated[str | None, Opt(help="default: DATABASE_URL")] = None,
     results: Annotated[Path, Opt(help="where runs are saved")] = Path("results"),
     margin: Annotated[float | None, MARGIN_OPT] = None,
+    space_: Annotated[str | None, Opt("--space", help=SPACE_HELP)] = None,
+    top: Annotated[
+        int | None, Opt(min=1, max=20, help="tune: confirm each backend's best N")
+    ] = None,
+    api_workers: Annotated[str | None, Opt(help="scale: uvicorn processes, e.g. 1,2,4")] = None,
 ) -> None:
     """Run a profile (optionally narrowed or widened by options) and write the report."""
+    configs = space(space_)
+    if (configs or top or api_workers) and not getattr(PROFILES.get(profile), "space", ()):
+        fail(f"--space, --top and --api-workers are for the tune and scale profiles, not {profile}")
+    chosen_variants = names(variants_, variants.NAMES, "variant")
+    if configs and chosen_variants is None:  # a tune of these configurations: their variants
+        chosen_variants = tuple(dict.fromkeys(c.variant for c in configs))
     chosen = choose(
         profile,
-        variants=names(variants_, variants.NAMES, "variant"),
+        space=configs, top=top,
+        api_workers=numbers(api_workers, int, "--api-workers"),
+        variants=chosen_variants,
         scenarios=names(scenarios_, tuple(scenarios.SCENARIOS), "scenario"),
         models=None if (ms := names(models, PROFILE_MODELS, "model")) is None else tuple(
             Model(m) for m in ms

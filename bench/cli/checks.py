@@ -15,6 +15,9 @@ from bench.run.probes.jobsdb import JobsDB
 from bench.run.processes import netdelay
 from bench.run.session import console
 from bench.spec.profiles import PROFILES, Profile
+from bench.spec.tune import Config, parse
+from bench.spec.variants import BY_NAME
+from bench.spec.variants import NAMES as VARIANTS
 from core.settings import Settings
 
 
@@ -45,6 +48,22 @@ def numbers(
         return tuple(kind(v) for v in value.split(",") if v.strip() and v != "none")
     except ValueError as exc:
         fail(f"{what} must be numbers: {exc}")
+
+
+def space(value: str | None) -> tuple[Config, ...] | None:
+    """A tune's configurations, a comma list of labels (variant@PxS qQ) of known variants."""
+    if value is None:
+        return None
+    try:
+        found = tuple(parse(label) for label in value.split(",") if label.strip())
+    except ValueError as exc:
+        fail(f"--space: {exc}")
+    unknown = sorted({c.variant for c in found} - set(VARIANTS))
+    if unknown or not found:
+        fail(f"--space: unknown variant(s) {', '.join(unknown) or '(none given)'}")
+    if bad := [c.label for c in found if BY_NAME[c.variant].prefork and c.slots != 1]:
+        fail(f"--space: {', '.join(bad)}: prefork runs one task per child process (slots 1)")
+    return found
 
 
 def distances(value: str | None) -> tuple[float, ...] | None:

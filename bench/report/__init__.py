@@ -25,8 +25,10 @@ from bench.report.features import feature_blocks
 from bench.report.format import duration
 from bench.report.html import to_html
 from bench.report.index import Run
+from bench.report.overhead import overhead_blocks
 from bench.report.producer import producer_blocks
 from bench.report.replication import replication_blocks
+from bench.report.scale import scale_blocks
 from bench.report.tune import tune_blocks
 from bench.report.why import why_blocks
 from bench.summary import Summary
@@ -64,10 +66,11 @@ def blocks(
         head.append(Para(SMOKE))
     return [
         *head,
-        *(tune_blocks(summary) or answer_blocks(run)),
+        *(tune_blocks(summary) or scale_blocks(summary) or answer_blocks(run)),
         *replication_blocks(replication),
         *distance_blocks(summary),
         *why_blocks(run),
+        *overhead_blocks(summary),
         *producer_blocks(summary),
         *feature_blocks(None),
         Heading(2, "Details"),
@@ -115,5 +118,10 @@ def console_view(
     head = [Heading(1, f"queuebench {summary.run_id} ({summary.profile}{smoke})")]
     distance = [b for b in distance_blocks(summary) if not isinstance(b, Chart)]
     tuned = [b for b in tune_blocks(summary) if not isinstance(b, Para)][:4]  # no space table
-    answer = [*(tuned or answer_blocks(run)), *distance, *fault_blocks(summary, brief=True)]
+    scaled = [b for b in scale_blocks(summary) if not isinstance(b, Chart | Para)]
+    answer = [
+        *(tuned or scaled or answer_blocks(run)),
+        *distance,
+        *fault_blocks(summary, brief=True),
+    ]
     yield from renderables([*head, *answer])

@@ -226,3 +226,33 @@ def distance_chart(lines: Sequence[DistanceLine], title: str) -> str:
         axes[-1].legend(fontsize=7, loc="upper left")
         fig.suptitle(title, fontsize=9)
         return _svg(fig)
+
+
+@dataclass(frozen=True)
+class ScaleLine:
+    variant: str  # a pool: its colour
+    points: list[tuple[int, Interval]]  # worker processes, jobs/s (or CPU ms per job)
+
+
+def scale_chart(panels: dict[str, list[ScaleLine]], ylabel: str, title: str) -> str:
+    """A figure against worker processes (log 2 axis), a panel per job, a line per pool,
+    whiskers its interval."""
+    with _figure(7.5, 3.2) as fig:
+        axes = fig.subplots(1, max(1, len(panels)), squeeze=False)[0]
+        for ax, (job, lines) in zip(axes, panels.items(), strict=False):
+            for line in lines:
+                xs = [p for p, _ in line.points]
+                ivs = [iv for _, iv in line.points]
+                ax.errorbar(xs, [iv.median or math.nan for iv in ivs], yerr=_errs(ivs),
+                            marker="o", ms=3, capsize=2, lw=1.2, color=colour(line.variant),
+                            label=line.variant)  # fmt: skip
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(sorted({p for line in lines for p, _ in line.points}))
+            ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel("worker processes")
+            ax.set_title(job, fontsize=9)
+        axes[0].set_ylabel(ylabel)
+        axes[-1].legend(fontsize=7, loc="lower right")
+        fig.suptitle(title, fontsize=9)
+        return _svg(fig)

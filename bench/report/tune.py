@@ -5,8 +5,8 @@ from bench import stats
 from bench.report.blocks import Block, Heading, Para, Table
 from bench.report.format import DASH, NOT_MEASURED, interval, num, ratio
 from bench.spec.models import Model, Purpose
-from bench.spec.tune import LATENCY_SHARE, TOP, base_variant
-from bench.summary import SYSTEM, Group, Summary
+from bench.spec.tune import LATENCY_SHARE, base_variant, parse
+from bench.summary import COST_COMPONENTS, SYSTEM, Group, Summary
 
 NOTATION = (
     "A configuration is written variant@PxS qQ: P worker processes of S slots each (prefork: "
@@ -42,7 +42,7 @@ def _intro(s: Summary) -> Para:
     sizes = ", ".join(f"{b} {n}" for b, n in tried.items())
     return Para(
         f"Each job drained once by every configuration searched ({sizes} per job); each "
-        f"backend's best {TOP} by that drain drained again in interleaved repetitions, and "
+        "backend's best few by that drain drained again in interleaved repetitions, and "
         "the highest median of those wins. Winner against winner pairs those repetitions; "
         f"each winner's latency is Poisson arrivals at {LATENCY_SHARE:.0%} of its own median "
         f"rate. {NOTATION}"
@@ -109,8 +109,44 @@ def space_blocks(s: Summary) -> list[Block]:
     return [Heading(2, "Every configuration tried"), Table(headers, rows)]
 
 
+def _per_slot(g: Group, in_flight: int) -> str:
+    rss = g.worker_rss_mb
+    if rss.median is None:
+        return DASH
+    scaled = rss.model_copy(update={k: v / in_flight for k, v in rss.model_dump().items()
+                                    if k in ("median", "lo", "hi") and v is not None})  # fmt: skip
+    return interval(scaled)
+
+
+def in_flight(label: str) -> int:
+    """Jobs a configuration runs at once: processes x slots (prefork: one per child)."""
+    config = parse(label)
+    return config.processes * (1 if config.variant == "celery" else config.slots)
+
+
+def capacity_blocks(s: Summary) -> list[Block]:
+    """CPU ms per job is CPU seconds per 1000 jobs: at 1000 jobs/s, that many cores."""
+    rows = []
+    for t in s.tuned:
+        g = _group(s, t.scenario, t.winner)
+        if g is None:
+            continue
+        cores = [_cost(g, k) for k in (*COST_COMPONENTS, SYSTEM)]
+        rows.append([t.scenario, t.winner, *cores, _per_slot(g, in_flight(t.winner))])
+    headers = ["job", "configuration", *(f"cores per 1000 jobs/s: {k}" for k in COST_COMPONENTS),
+               "cores per 1000 jobs/s: all", "worker MB per job in flight"]  # fmt: skip
+    caveat = Para(
+        "An estimate, from each winner's measured CPU per job (CPU ms per job = cores per "
+        "1000 jobs/s) and its workers' peak memory over the jobs it runs at once. On this "
+        "small host every component shares the same cores and caches, so a larger host may "
+        "spend less per job. Measure your own with `make bench-tune` (or `docker compose "
+        "run --rm -e BENCH_PROFILE=tune bench`): this table is in its report."
+    )
+    return [Heading(2, "Capacity, estimated"), caveat, Table(headers, rows)]
+
+
 def tune_blocks(s: Summary) -> list[Block]:
     """The tune's sections; none for a run that is not a tune."""
     if not any(c.purpose == Purpose.tune for c in s.cells):
         return []
-    return [*best_blocks(s), *winner_blocks(s), *space_blocks(s)]
+    return [*best_blocks(s), *winner_blocks(s), *capacity_blocks(s), *space_blocks(s)]

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.spec.variants import BY_NAME, TASKIQ_TASKS, Variant
+from bench.spec.variants import BY_NAME, TASKIQ_BROKER, TASKIQ_TASKS, Variant
 from core.contract import Backend
 
 PY = sys.executable
@@ -32,15 +32,22 @@ def stub(port: int) -> list[str]:
     return [PY, "-m", "uvicorn", "stub.app:app", "--port", str(port), "--log-level", "warning"]
 
 
-def api(port: int, app: str) -> list[str]:
+def api(port: int, app: str, workers: int = 1) -> list[str]:
     return [
         *(PY, "-m", "uvicorn", app, "--port", str(port)),
         *("--log-level", "warning", "--no-access-log"),
+        *(("--workers", str(workers)) if workers > 1 else ()),
     ]
 
 
 def worker(variant: Variant, processes: int, slots: int, multiplier: int = 1) -> list[str]:
     """One benchmark worker process's command: the deployed entry point, changed as above."""
+    if variant.backend is Backend.taskiq and variant.app != TASKIQ_BROKER:  # measured only
+        return [
+            *(PY, "-m", "taskiq", "worker", variant.app, "--ack-type", "when_executed"),
+            *("--workers", str(processes), "--max-async-tasks", str(slots)),
+            *("--log-level", "WARNING"),
+        ]
     if variant.backend is Backend.taskiq:
         return [
             *(PY, "-m", "workers_taskiq", "--tasks", TASKIQ_TASKS),

@@ -6,7 +6,6 @@ C B A, ...), so slow drift of the host falls on every variant alike.
 """
 
 from collections.abc import Sequence
-from itertools import chain, zip_longest
 from typing import TypeVar
 
 from bench.raw import Cell
@@ -19,14 +18,15 @@ from bench.spec.scenarios import (
     NETWORK_SCENARIOS,
     SCENARIOS,
 )
-from bench.spec.tune import SPACE, Config
-from bench.spec.variants import API_VARIANTS, BY_NAME, MODES
+from bench.spec.tune import Config
+from bench.spec.variants import API_VARIANTS, BY_NAME, MODES, backend_of
 
 CALIBRATION_SCENARIO = "price_order"
 CALIBRATION_REPS = 3
 CALIBRATION_VARIANTS = ("taskiq",)  # the observer's cost is the harness's, whatever it drains
 SWEEP_SCENARIO = "noop"
 SWEEP_VARIANTS = ("celery", "taskiq")
+PRODUCTION_APIS = ("celery", "taskiq")  # the API as deployed, publishing for each backend
 _T = TypeVar("_T")
 
 
@@ -63,33 +63,47 @@ class Plan:
         self.cells.append(Cell(index=self.first + len(self.cells), rep=rep, **fields, **extra))
 
     def add_config(self, config: Config, scenario: str, rep: int, model: Model = Model.drain,
-                   load: float = 0.0, share: float | None = None) -> None:  # fmt: skip
-        """A tune cell: the configuration's own worker sizes."""
+                   load: float = 0.0, share: float | None = None,
+                   purpose: Purpose = Purpose.tune) -> None:  # fmt: skip
+        """A cell of the configuration's own worker sizes (a tune's, a scaling's)."""
         sizes = {"processes": config.processes, "slots": config.slots}
-        self.add(config.variant, scenario, model, load, rep, purpose=Purpose.tune, share=share,
+        self.add(config.variant, scenario, model, load, rep, purpose=purpose, share=share,
                  prefetch=config.prefetch, **sizes)  # fmt: skip
-
-
-def tune_configs(profile: Profile) -> list[Config]:
-    """The space of the profile's variants, the variants taking turns (one of each, then
-    the next of each), so neither backend's configurations run all at one end."""
-    spaces = [SPACE[v] for v in profile.variants if v in SPACE]
-    return [c for c in chain.from_iterable(zip_longest(*spaces)) if c is not None]
 
 
 def tune_plan(profile: Profile) -> list[Cell]:
     """A tune's first stage, its coarse pass: every configuration drains each job once
     (bench/run/tune.py plans the stages after it from what this one measured)."""
-    p, space = Plan(), tune_configs(profile)
+    p = Plan()
+    space = [c for c in profile.space if c.variant in profile.variants]  # --variants narrows
     for n, scenario in enumerate(profile.scenarios):
         for config in balanced(space, n):
             p.add_config(config, scenario, 0)
     return p.cells
 
 
+def scale_plan(profile: Profile) -> list[Cell]:
+    """Each configuration drained `reps` times, a repetition draining each once in an order
+    that flips every repetition; then the API's enqueue at each number of its processes."""
+    p = Plan()
+    space = [c for c in profile.space if c.variant in profile.variants]
+    for rep in range(profile.reps):
+        for scenario in profile.scenarios:
+            for config in balanced(space, rep):
+                p.add_config(config, scenario, rep, purpose=Purpose.scale)
+    backends = {backend_of(v) for v in profile.variants}
+    apis = [a for a in PRODUCTION_APIS if backend_of(a) in backends]
+    for rep in range(profile.reps if Model.enqueue in profile.models else 0):
+        for workers in balanced(profile.api_workers, rep):
+            for api in balanced(apis, rep):
+                p.add(api, ENQUEUE_SCENARIO, Model.enqueue, 16.0, rep, purpose=Purpose.scale,
+                      api_workers=workers)  # fmt: skip
+    return p.cells
+
+
 def plan(profile: Profile) -> list[Cell]:
-    if profile.tune:
-        return tune_plan(profile)
+    if profile.space:
+        return tune_plan(profile) if profile.search else scale_plan(profile)
     p = Plan()
     if profile.jobcost:
         for scenario in profile.scenarios:

@@ -122,7 +122,7 @@ class Session:
             ctx.services.ensure_api(BENCH_API)
             return drain.run(ctx, self.backlogs, cell, run_id, cell_dir, on_phase)
         api = API_BY_NAME[cell.variant].app if cell.model.producer else BENCH_API
-        ctx.services.ensure_api(api)
+        ctx.services.ensure_api(api, cell.api_workers or 1)
         return locust_driven.run(ctx, cell, run_id, cell_dir, on_phase)
 
 

@@ -1,6 +1,6 @@
 """A tune's stages after its coarse pass (bench/run/plan.py tune_plan), each planned from the
 rates the stages before it measured, in the same session:
-2. confirm: each backend's best TOP configurations of each job (by their coarse drain)
+2. confirm: each backend's best `top` configurations of each job (by their coarse drain)
    drain `reps` more times; a repetition drains each once, in an order that flips every
    repetition (reps 1, 2, ...), so winner and runner-up pair like any two variants;
 3. latency: each backend's winner (the highest median confirmed rate) at LATENCY_SHARE of
@@ -15,7 +15,7 @@ from bench.raw import Cell
 from bench.run.plan import Plan, balanced
 from bench.spec.models import Model
 from bench.spec.profiles import Profile
-from bench.spec.tune import LATENCY_SHARE, TOP, Config
+from bench.spec.tune import LATENCY_SHARE, Config
 from core.contract import Backend
 
 Rates = dict[int, float]  # each drain's jobs/s, by cell index
@@ -49,7 +49,7 @@ def leaders(scenario: str, cells: list[Cell], rates: Rates, n: int) -> list[tupl
 
 def confirm(profile: Profile, done: list[Cell], rates: Rates) -> list[Cell]:
     p = Plan(first=done[-1].index + 1)
-    chosen = {s: [c for c, _ in leaders(s, done, rates, TOP)] for s in profile.scenarios}
+    chosen = {s: [c for c, _ in leaders(s, done, rates, profile.top)] for s in profile.scenarios}
     for rep in range(1, profile.reps + 1):
         for scenario in profile.scenarios:
             for config in balanced(chosen[scenario], rep):

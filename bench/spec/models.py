@@ -41,3 +41,4 @@ class Purpose(StrEnum):
     fault = "fault"  # delivery under a fault
     network = "network"  # a drain with the workers behind the delay proxy, at an RTT
     tune = "tune"  # a drain (or latency cell) of one configuration of the tune's search
+    scale = "scale"  # a drain at a number of worker processes, or the API at a number of its own

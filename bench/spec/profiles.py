@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from bench.spec.faults import NAMES as ALL_FAULTS
 from bench.spec.models import Model
 from bench.spec.scenarios import JOBS, PROBES
+from bench.spec.tune import SCALE, SCALE_API_WORKERS, SPACE, TOP, Config, interleaved
 from bench.spec.variants import NAMES as VARIANTS
 
 
@@ -39,12 +40,29 @@ class Profile:
     calibrate: bool = False  # the harness's own overhead, against a bare drain
     smoke: bool = False  # says so in the report: too short for verdicts to mean much
     margin: float = 0.05  # of practical equivalence: no verdict inside 1 +/- margin
-    # A search of each backend's worker configurations (bench/spec/tune.py) instead of the
-    # matrix: a coarse drain of each, then `reps` of the best few, then the winners' latency.
-    tune: bool = False
+    # Worker configurations (bench/spec/tune.py) drained instead of the matrix. A search
+    # (the tune): a coarse drain of each per scenario, then `reps` more of each backend's best
+    # `top`, then each winner's latency (bench/run/tune.py). Else (scaling): each drained
+    # `reps` times, interleaved, and the API's enqueue at each of `api_workers` processes.
+    space: tuple[Config, ...] = ()
+    search: bool = True
+    top: int = TOP
+    api_workers: tuple[int, ...] = ()
+
+    @property
+    def tune(self) -> bool:
+        return bool(self.space) and self.search
+
+    @property
+    def scaling(self) -> bool:
+        return bool(self.space) and not self.search
 
     def problem(self) -> str | None:
         """Why the profile cannot run as asked, or None."""
+        if any(n < 1 for n in self.api_workers):
+            return f"--api-workers must be at least 1: {self.api_workers}"
+        if self.space and not {c.variant for c in self.space} >= set(self.variants):
+            return "--variants must be ones of the --space (or of the profile's own)"
         if Model.latency in self.models and Model.drain not in self.models:
             return "latency cells offer shares of this run's drain rates: add drain to --models"
         if Model.latency in self.models and not all(0 < s <= 1.5 for s in self.shares or (0,)):
@@ -144,7 +162,24 @@ PROFILES: dict[str, Profile] = {
             drain_ramp_s=0.5,
             duration_s=8.0,
             warmup_s=1.0,
-            tune=True,
+            space=interleaved(SPACE),  # of its variants: --variants narrows or widens it
+        ),
+        Profile(
+            "scale",
+            "how each backend grows: an HTTP call and a DB write drained at 1, 2, 4 and 8 "
+            "worker processes, each pool at its best slots, and the API's enqueue at 1, 2 and 4 "
+            "uvicorn processes, 3 interleaved repetitions",
+            ("celery", "celery-threads", "taskiq"),
+            ("fetch_rates", "price_order"),
+            (DRAIN, ENQUEUE),
+            reps=3,
+            drain_window_s=4.0,
+            drain_ramp_s=0.5,
+            duration_s=5.0,
+            warmup_s=1.0,
+            space=SCALE,
+            search=False,
+            api_workers=SCALE_API_WORKERS,
         ),
         Profile(
             "tiny",

@@ -9,7 +9,9 @@ A configuration is processes x slots per process, and the messages each process 
 - Taskiq: slots = --max-async-tasks (taskiq's default is 100); prefetch = the consumer's qos.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain, zip_longest
 
 SEPARATOR = "@"  # "celery-threads@2x32 q32": the variant, then its configuration
 
@@ -24,6 +26,19 @@ class Config:
     @property
     def label(self) -> str:
         return f"{self.variant}{SEPARATOR}{self.processes}x{self.slots} q{self.prefetch}"
+
+
+def parse(label: str) -> Config:
+    """'taskiq@2x32 q64' -> Config('taskiq', 2, 32, 64); ValueError when it is not one."""
+    variant, at, sizes = label.strip().partition(SEPARATOR)
+    shape, _, reserve = sizes.partition(" q")
+    processes, _, slots = shape.partition("x")
+    if not (at and variant and processes.isdigit() and slots.isdigit() and reserve.isdigit()):
+        raise ValueError(f"{label!r} is not variant@PROCESSESxSLOTS qPREFETCH")
+    config = Config(variant, int(processes), int(slots), int(reserve))
+    if min(config.processes, config.slots, config.prefetch) < 1:
+        raise ValueError(f"{label!r}: processes, slots and prefetch must be at least 1")
+    return config
 
 
 def base_variant(name: str) -> str:
@@ -44,6 +59,8 @@ def _loop_pool(variant: str, processes: tuple[int, ...], slots: tuple[int, ...])
 SPACE: dict[str, tuple[Config, ...]] = {
     "celery": tuple(_prefork((2, 4, 8), (1, 4))),
     "celery-threads": tuple(_loop_pool("celery-threads", (1, 2, 4), (32, 64))),
+    # not in the tune profile's variants (it does not come back after a silent connection):
+    # `--variants celery,celery-threads,celery-gevent,taskiq` searches it too
     "celery-gevent": tuple(_loop_pool("celery-gevent", (1, 2), (64, 100))),
     "taskiq": (
         *_loop_pool("taskiq", (1, 2, 4), (32, 100)),
@@ -51,5 +68,24 @@ SPACE: dict[str, tuple[Config, ...]] = {
         Config("taskiq", 2, 100, 200),
     ),
 }
+
+
+def interleaved(variants: Iterable[str]) -> tuple[Config, ...]:
+    """The space of these variants, taking turns (the first of each, then the second of
+    each, ...), so that no backend's configurations all run at one end of a pass."""
+    spaces = [SPACE[v] for v in variants if v in SPACE]
+    return tuple(c for c in chain.from_iterable(zip_longest(*spaces)) if c is not None)
+
+
+# Scaling: each pool at its best slots in the tune (docs/results/2026-12-08-tune), from one
+# worker process to four per core here.
+SCALE_PROCESSES = (1, 2, 4, 8)
+SCALE: tuple[Config, ...] = tuple(
+    c
+    for p in SCALE_PROCESSES
+    for c in (Config("celery", p, 1, 4), Config("celery-threads", p, 32, 32),
+              Config("taskiq", p, 32, 32))
+)  # fmt: skip
+SCALE_API_WORKERS = (1, 2, 4)  # the API's enqueue at this many uvicorn processes
 TOP = 3  # per backend and job, the coarse pass's best this many are confirmed
 LATENCY_SHARE = 0.5  # each winner's latency at this share of its own median drain rate

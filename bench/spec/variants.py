@@ -46,6 +46,7 @@ CELERY_APP = "bench_service.celery_worker"
 TASKIQ_BROKER = "workers_taskiq.broker:broker"
 TASKIQ_TASKS = "bench_service.taskiq_worker"
 BRIDGES_AT = "bench_service.celery_variants"  # the loop bridges we only measure
+MINIMAL_TASKIQ = "bench_service.minimal_taskiq:broker"
 VARIANTS: tuple[Variant, ...] = (
     Variant("celery", Backend.celery, CELERY_APP, Pool.prefork, "#1f77b4", True,
             "the loop bridge (workers_celery/bridge.py), prefork"),
@@ -53,6 +54,9 @@ VARIANTS: tuple[Variant, ...] = (
             "the loop bridge, threads pool"),
     Variant("taskiq", Backend.taskiq, TASKIQ_BROKER, Pool.asyncio, "#ff7f0e", True,
             "AioPikaBroker, WORKER_SLOTS coroutines per process"),
+    Variant("taskiq-minimal", Backend.taskiq, MINIMAL_TASKIQ, Pool.asyncio, "#ffbb78", False,
+            "a minimal Taskiq worker (bench_service/minimal_taskiq.py): the same broker and "
+            "lifecycle, none of the service's additions; a probe of their cost"),
     Variant("celery-gevent", Backend.celery, CELERY_APP, Pool.gevent, "#8c6d31", False,
             "the loop bridge, gevent pool: the loop in a greenlet (no silent-connection recovery)"),
     Variant("celery-runner", Backend.celery, f"{BRIDGES_AT}.runner", Pool.prefork,
@@ -78,6 +82,9 @@ class ApiVariant:
     colour: str
     note: str
 
+
+# The service's worker and a minimal one of the same library: the report prices the difference.
+MINIMAL = {"taskiq": "taskiq-minimal"}
 
 API_VARIANTS_AT = "bench_service.api_variants"
 BENCH_API = "bench_service.api:app"  # api.main's app + the probes' routes and the fault hook

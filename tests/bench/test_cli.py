@@ -46,6 +46,13 @@ def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
         (["tiny", "--external"], ["--external needs --api-url"]),
         (["tiny", "--reps", "0"], ["Invalid value for '--reps'"]),  # typer's own checks too
         (["tiny", "--no-such-option"], ["No such option: --no-such-option"]),
+        (["tiny", "--space", "taskiq@1x4 q4"], ["for the tune and scale profiles, not tiny"]),
+        (["tune", "--space", "taskiq@1x4"], ["--space", "variant@PROCESSESxSLOTS qPREFETCH"]),
+        (["tune", "--space", "rq@1x4 q4"], ["--space: unknown variant(s) rq"]),
+        (["tune", "--space", "taskiq@0x4 q4"], ["must be at least 1"]),
+        (["tune", "--space", "celery@2x4 q1"], ["prefork runs one task per child"]),
+        (["scale", "--api-workers", "0"], ["--api-workers must be at least 1"]),
+        (["tune", "--space", "taskiq@1x4 q4", "--variants", "celery"], ["ones of the --space"]),
     ],
 )
 def test_bad_input_is_one_line_and_starts_nothing(

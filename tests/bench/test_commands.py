@@ -10,7 +10,8 @@ import pytest
 import workers_celery.__main__ as celery_entry
 import workers_taskiq.__main__ as taskiq_entry
 from bench.run import commands
-from bench.spec.variants import VARIANTS, Variant
+from bench.spec.variants import MINIMAL_TASKIQ, VARIANTS, Variant
+from core.contract import Backend
 from core.settings import Settings
 
 SETTINGS = Settings(worker_processes=2, worker_slots=32)
@@ -61,7 +62,19 @@ def test_celery_threads_reserve_the_same_prefetch_per_process_as_taskiq() -> Non
                      "--without-heartbeat", "--hostname=bench-threads0@%h"}  # fmt: skip
 
 
-@pytest.mark.parametrize("variant", [v for v in VARIANTS if not v.recommended])
+def test_the_minimal_taskiq_worker_differs_only_in_its_broker_and_tasks() -> None:
+    [ran] = commands.workers("taskiq-minimal", 2, 32, 1)
+    deployed = taskiq_entry.command(SETTINGS, taskiq_entry.TASKS, [])[1:]
+    assert changes(deployed, ran[1:]) == (
+        {taskiq_entry.BROKER, taskiq_entry.TASKS},
+        {MINIMAL_TASKIQ, "--log-level", "WARNING"},
+    )
+
+
+MEASURED_BRIDGES = [v for v in VARIANTS if not v.recommended and v.backend is Backend.celery]
+
+
+@pytest.mark.parametrize("variant", MEASURED_BRIDGES)
 def test_measured_bridges_run_their_own_app(variant: Variant) -> None:
     ran = commands.workers(variant.name, 2, 32, 1)[0]
     assert celery_resolved(ran[3:])[3] == variant.app  # -m celery -A <app>

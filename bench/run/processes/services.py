@@ -28,7 +28,7 @@ class Services:
         token = self.settings.api_token
         auth = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(base_url=target.api_url, timeout=120, headers=auth)
-        self.api_app = BENCH_API
+        self.api_app = (BENCH_API, 1)  # what the API runs, in how many processes
 
     def start(self) -> None:
         """From empty job tables and queues declared afresh (never a deployment's)."""
@@ -44,18 +44,23 @@ class Services:
         wait_http(self.settings.stub_url + "/health", self.procs, "stub")
         self.start_api()
 
-    def start_api(self, env: dict[str, str] | None = None, app: str = BENCH_API) -> None:
-        self.procs.start("api", commands.api(self.target.api_port, app), env)
-        self.api_app = app
+    def start_api(
+        self, env: dict[str, str] | None = None, app: str = BENCH_API, workers: int = 1
+    ) -> None:
+        self.procs.start("api", commands.api(self.target.api_port, app, workers), env)
+        self.api_app = (app, workers)
         wait_http(f"{self.target.api_url}/health", self.procs, "api")
 
-    def restart_api(self, env: dict[str, str] | None = None, app: str = BENCH_API) -> None:
+    def restart_api(
+        self, env: dict[str, str] | None = None, app: str = BENCH_API, workers: int = 1
+    ) -> None:
         self.procs.stop("api")
-        self.start_api(env, app)
+        self.start_api(env, app, workers)
 
-    def ensure_api(self, app: str) -> None:
-        if not self.target.external and self.api_app != app:
-            self.restart_api(app=app)
+    def ensure_api(self, app: str, workers: int = 1) -> None:
+        """The API running this app in this many processes."""
+        if not self.target.external and self.api_app != (app, workers):
+            self.restart_api(app=app, workers=workers)
 
     def post_backlog(self, cell: Cell, run_id: str, n: int) -> None:
         """n jobs of the cell's scenario through the API, in batches, a few at a time (the
