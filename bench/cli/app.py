@@ -78,6 +78,7 @@ def run(
         int | None, Opt(min=1, max=20, help="tune: confirm each backend's best N")
     ] = None,
     api_workers: Annotated[str | None, Opt(help="scale: uvicorn processes, e.g. 1,2,4")] = None,
+    final_reps: Annotated[int | None, Opt(min=0, max=50, help="tune: winners head to head")] = None,
 ) -> None:
     """Run a profile (optionally narrowed or widened by options) and write the report."""
     configs = space(space_)
@@ -88,7 +89,7 @@ def run(
         chosen_variants = tuple(dict.fromkeys(c.variant for c in configs))
     chosen = choose(
         profile,
-        space=configs, top=top,
+        space=configs, top=top, final_reps=final_reps,
         api_workers=numbers(api_workers, int, "--api-workers"),
         variants=chosen_variants,
         scenarios=names(scenarios_, tuple(scenarios.SCENARIOS), "scenario"),

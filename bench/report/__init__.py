@@ -64,14 +64,19 @@ def blocks(
         head.append(Para(f"Command: `{command}`. Machine: {machine}."))
     if summary.smoke:
         head.append(Para(SMOKE))
-    return [
-        *head,
-        *(tune_blocks(summary) or scale_blocks(summary) or answer_blocks(run)),
+    # A tune's or a scaling's sections take the place of the matrix's, which it has none of.
+    searched = [*tune_blocks(summary), *scale_blocks(summary)]
+    matrix = [
+        *answer_blocks(run),
         *replication_blocks(replication),
         *distance_blocks(summary),
         *why_blocks(run),
         *overhead_blocks(summary),
         *producer_blocks(summary),
+    ]
+    return [
+        *head,
+        *(searched or matrix),
         *feature_blocks(None),
         Heading(2, "Details"),
         *chart_blocks(run, timelines=command is None),

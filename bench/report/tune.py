@@ -43,9 +43,9 @@ def _intro(s: Summary) -> Para:
     return Para(
         f"Each job drained once by every configuration searched ({sizes} per job); each "
         "backend's best few by that drain drained again in interleaved repetitions, and "
-        "the highest median of those wins. Winner against winner pairs those repetitions; "
-        f"each winner's latency is Poisson arrivals at {LATENCY_SHARE:.0%} of its own median "
-        f"rate. {NOTATION}"
+        "the highest median of those wins. The two winners then drained head to head in "
+        "more repetitions; winner against winner pairs all of theirs. Each winner's latency "
+        f"is Poisson arrivals at {LATENCY_SHARE:.0%} of its own median rate. {NOTATION}"
     )
 
 

@@ -3,8 +3,11 @@ rates the stages before it measured, in the same session:
 2. confirm: each backend's best `top` configurations of each job (by their coarse drain)
    drain `reps` more times; a repetition drains each once, in an order that flips every
    repetition (reps 1, 2, ...), so winner and runner-up pair like any two variants;
-3. latency: each backend's winner (the highest median confirmed rate) at LATENCY_SHARE of
-   its own rate, Poisson arrivals through the API."""
+3. final: each backend's winner (the highest median confirmed rate) against the other's,
+   `final_reps` more repetitions (reps after the confirming ones), back to back in an order
+   that flips, so best against best pairs over enough repetitions to settle;
+4. latency: each winner at LATENCY_SHARE of its own median rate, Poisson arrivals through
+   the API."""
 
 import statistics
 from collections import defaultdict
@@ -57,7 +60,18 @@ def confirm(profile: Profile, done: list[Cell], rates: Rates) -> list[Cell]:
     return p.cells
 
 
+def final(profile: Profile, confirmed: list[Cell], rates: Rates) -> list[Cell]:
+    p = Plan(first=confirmed[-1].index + 1)
+    winners = {s: [c for c, _ in leaders(s, confirmed, rates, 1)] for s in profile.scenarios}
+    for rep in range(profile.reps + 1, profile.reps + 1 + profile.final_reps):
+        for scenario in profile.scenarios:
+            for config in balanced(winners[scenario], rep):
+                p.add_config(config, scenario, rep)
+    return p.cells
+
+
 def latency(profile: Profile, done: list[Cell], rates: Rates) -> list[Cell]:
+    """Each winner at LATENCY_SHARE of its median rate over `done` (confirming and final)."""
     p = Plan(first=done[-1].index + 1)
     for scenario in profile.scenarios:
         for config, rate in leaders(scenario, done, rates, 1):
@@ -73,5 +87,7 @@ def stages(profile: Profile, coarse: list[Cell], rates: Rates) -> Iterator[list[
         return
     confirmed = confirm(profile, coarse, rates)
     yield confirmed
+    last = final(profile, confirmed, rates)
+    yield last
     if Model.latency in profile.models:
-        yield latency(profile, confirmed, rates)
+        yield latency(profile, [*confirmed, *last], rates)

@@ -47,6 +47,7 @@ class Profile:
     space: tuple[Config, ...] = ()
     search: bool = True
     top: int = TOP
+    final_reps: int = 5  # a tune's winners, head to head, after the confirming repetitions
     api_workers: tuple[int, ...] = ()
 
     @property
@@ -152,8 +153,8 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "tune",
             "each backend's worker configurations searched per job: a coarse drain of each "
-            "(processes x slots x prefetch), 3 more of each backend's best 3, then each "
-            "winner's latency at half its own capacity",
+            "(processes x slots x prefetch), 3 more of each backend's best 3, 5 more of the "
+            "winners head to head, then each winner's latency at half its own capacity",
             ("celery", "celery-threads", "taskiq"),
             BASIC,
             (DRAIN, LATENCY),

@@ -60,7 +60,13 @@ def test_each_backends_best_are_confirmed_in_flipping_order_then_the_winners_lat
     winner = {b: configs[-2] for b, configs in by_backend.items()}
     rates |= {c.index: 1000.0 if tune.config_of(c) in winner.values() else 10.0
               for c in confirmed}  # fmt: skip
-    latency = tune.latency(profile, confirmed, rates)
+    rates |= {c.index: 1000.0 for c in tune.final(profile, confirmed, rates)}
+    final = tune.final(profile, confirmed, rates)
+    assert {tune.config_of(c) for c in final} == set(winner.values())
+    assert {c.rep for c in final} == set(range(4, 4 + profile.final_reps))
+    pairs = [[tune.config_of(c) for c in final if c.rep == r] for r in (4, 5)]
+    assert pairs[1] == pairs[0][::-1] and len(pairs[0]) == 2  # back to back, order flipping
+    latency = tune.latency(profile, [*confirmed, *final], rates)
     assert {tune.config_of(c) for c in latency} == set(winner.values())
     assert {(c.model, c.load, c.share) for c in latency} == {(Model.latency, 500.0, 0.5)}
 
@@ -74,7 +80,8 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory, engine: AsyncEngine) -> Pa
     """A real tune of the sleep probe (100 ms a job): 2 or 6 slots, so 20 or 60 jobs/s."""
     return bench_run(
         tmp_path_factory.mktemp("results"), "tune", "--space", ",".join(SLOTS),
-        *("--scenarios", "sleep", "--top", "2", "--reps", "2", "--window", "2"),
+        *("--scenarios", "sleep", "--top", "2", "--reps", "2", "--final-reps", "2"),
+        *("--window", "2",),
         *("--duration", "3", "--warmup", "1"),
     )  # fmt: skip
 
@@ -97,7 +104,8 @@ def test_the_winner_is_the_configuration_with_more_slots(run_dir: Path) -> None:
     for t in summary.tuned:  # 6 slots against 2 of a 100 ms sleep: about 3x
         assert t.over_runner_up.n == 2 and 2.4 < (t.over_runner_up.point or 0) < 3.3
     [best] = summary.best
-    assert best.celery == "celery-threads@1x6 q6" and best.throughput_ratio.n == 2
+    # paired over the confirming repetitions and the final ones, head to head
+    assert best.celery == "celery-threads@1x6 q6" and best.throughput_ratio.n == 4
     latency = [c for c in summary.cells if c.model == Model.latency]
     assert {c.variant for c in latency} == {"celery-threads@1x6 q6", "taskiq@1x6 q6"}
     for c in latency:  # half the winner's own rate, measured
