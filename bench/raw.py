@@ -53,6 +53,7 @@ class Cell(BaseModel):
     processes: int | None = None  # worker processes; None: the run's (the tune sets its own)
     slots: int | None = None  # slots per process (threads, greenlets, async tasks); None: run's
     api_workers: int | None = None  # the API's uvicorn processes; None: one
+    stage: str | None = None  # a tune's: coarse, confirm, final or latency (bench/run/tune.py)
     purpose: Purpose = Purpose.main
     bare: bool = False  # calibration: the harness's own instrumentation at its minimum
     rtt_ms: float | None = None  # network: the workers reach every service through the proxy

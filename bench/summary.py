@@ -130,6 +130,7 @@ class CellResult(BaseModel):
     rep: int
     prefetch: int  # messages reserved per worker process
     purpose: str = "main"  # bench.spec.models.Purpose
+    stage: str | None = None  # a tune's (bench.raw.Cell.stage)
     bare: bool = False  # calibration drain without the harness's instrumentation
     rtt_ms: float | None = None  # network cells: the RTT asked of the proxy
     rtt_measured: dict[str, float] | None = None  # and what a round trip through it took, ms

@@ -171,6 +171,17 @@ def external_repeats(data: CellData) -> int | None:
     return stats.count_repeats(int(r["calls"]) for r in calls if r["id"] in calling)
 
 
+def shown_name(record: CellRecord) -> str:
+    """The cell's variant, or its configuration (a tune's, a scaling's), or its number of
+    API processes: each a variant of its own in the figures."""
+    cell = record.cell
+    if cell.api_workers:
+        return f"{cell.variant}{SEPARATOR}{cell.api_workers} API processes"
+    if cell.purpose in (Purpose.tune, Purpose.scale):
+        return Config(cell.variant, record.processes, record.slots, record.prefetch).label
+    return cell.variant
+
+
 def result(
     data: CellData, window: Window, arrivals: Arrivals | None = None,
     fault: FaultFigures | None = None,
@@ -196,15 +207,10 @@ def result(
         flags.append(f"{lost} accepted job(s) never finished")
     if fault is not None:
         flags += [n for n in fault.notes if n.startswith(FAULT_MISSED)]
-    name = cell.variant
-    if cell.api_workers:  # each number of API processes a variant of its own
-        name = f"{cell.variant}{SEPARATOR}{cell.api_workers} API processes"
-    elif cell.purpose in (Purpose.tune, Purpose.scale):  # each configuration one
-        name = Config(cell.variant, record.processes, record.slots, record.prefetch).label
     return CellResult(
-        cell_id=record.cell_id, variant=name, backend=str(cell.backend),
+        cell_id=record.cell_id, variant=shown_name(record), backend=str(cell.backend),
         scenario=cell.scenario, model=cell.model, load=cell.load, rep=cell.rep,
-        prefetch=record.prefetch, purpose=cell.purpose, bare=cell.bare,
+        prefetch=record.prefetch, purpose=cell.purpose, stage=cell.stage, bare=cell.bare,
         rtt_ms=cell.rtt_ms, rtt_measured=marks.rtt_measured, share=cell.share,
         against=cell.against, arrivals=arrivals,
         window_s=round(window.seconds, 3), backlog=marks.backlog, discarded=marks.discarded,

@@ -18,8 +18,8 @@ from bench.cli.checks import (
     faults_here,
     names,
     numbers,
+    searched,
     settings_for,
-    space,
     where_api,
 )
 from bench.report.blocks import to_markdown
@@ -81,12 +81,7 @@ def run(
     final_reps: Annotated[int | None, Opt(min=0, max=50, help="tune: winners head to head")] = None,
 ) -> None:
     """Run a profile (optionally narrowed or widened by options) and write the report."""
-    configs = space(space_)
-    if (configs or top or api_workers) and not getattr(PROFILES.get(profile), "space", ()):
-        fail(f"--space, --top and --api-workers are for the tune and scale profiles, not {profile}")
-    chosen_variants = names(variants_, variants.NAMES, "variant")
-    if configs and chosen_variants is None:  # a tune of these configurations: their variants
-        chosen_variants = tuple(dict.fromkeys(c.variant for c in configs))
+    configs, chosen_variants = searched(profile, space_, variants_, top, api_workers)
     chosen = choose(
         profile,
         space=configs, top=top, final_reps=final_reps,
@@ -104,6 +99,8 @@ def run(
         reps=reps, duration_s=duration, warmup_s=warmup, drain_window_s=window,
         jobcost=jobcost, calibrate=calibrate, margin=margin,
     )  # fmt: skip
+    if external and chosen.space:  # its cells would be labelled with sizes never run
+        fail(f"--external runs the deployment's own workers: {profile} sets each cell's sizes")
     api_url = where_api(external, api_url, api_port, stub_port, proxy_port, chosen)
     settings = settings_for(
         external, stub_port, worker_processes=processes, worker_slots=slots,

@@ -50,6 +50,20 @@ def numbers(
         fail(f"{what} must be numbers: {exc}")
 
 
+def searched(
+    profile: str, space_: str | None, variants_: str | None, *tune_options: object
+) -> tuple[tuple[Config, ...] | None, tuple[str, ...] | None]:
+    """--space and --variants: the configurations, and the variants (theirs when only
+    --space is given); the tune's and scale's options refused for other profiles."""
+    configs = space(space_)
+    if (configs or any(tune_options)) and not getattr(PROFILES.get(profile), "space", ()):
+        fail(f"--space, --top and --api-workers are for the tune and scale profiles, not {profile}")
+    chosen = names(variants_, VARIANTS, "variant")
+    if configs and chosen is None:
+        chosen = tuple(dict.fromkeys(c.variant for c in configs))
+    return configs, chosen
+
+
 def space(value: str | None) -> tuple[Config, ...] | None:
     """A tune's configurations, a comma list of labels (variant@PxS qQ) of known variants."""
     if value is None:
@@ -63,6 +77,9 @@ def space(value: str | None) -> tuple[Config, ...] | None:
         fail(f"--space: unknown variant(s) {', '.join(unknown) or '(none given)'}")
     if bad := [c.label for c in found if BY_NAME[c.variant].prefork and c.slots != 1]:
         fail(f"--space: {', '.join(bad)}: prefork runs one task per child process (slots 1)")
+    # a loop pool's Celery reserves prefetch multiplier x threads: a whole multiple of slots
+    if bad := [c.label for c in found if BY_NAME[c.variant].one_process and c.prefetch % c.slots]:
+        fail(f"--space: {', '.join(bad)}: a threads or gevent prefetch is a multiple of its slots")
     return found
 
 

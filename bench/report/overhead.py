@@ -10,7 +10,7 @@ WHAT = (
     "The minimal worker has the same broker arguments and lifecycle, and none of the "
     "service's additions: the hand-back broker and middleware (a failed job dead-lettered, "
     "a database outage handed back), Taskiq's dependency injection, the cancel listener. "
-    "Within 5% either way is the price we accept for them."
+    "The verdict reads the ratio against the run's margin of practical equivalence."
 )
 
 

@@ -1,6 +1,8 @@
 """A tune run's report (bench/run/tune.py): best against best per job, each backend's winner
 with its cost, memory and latency at half its own capacity, and every configuration tried."""
 
+import statistics
+
 from bench import stats
 from bench.report.blocks import Block, Heading, Para, Table
 from bench.report.format import DASH, NOT_MEASURED, interval, num, ratio
@@ -29,12 +31,21 @@ def _cost(g: Group | None, key: str) -> str:
 
 
 def _p99(s: Summary, scenario: str, variant: str) -> str:
-    g = _group(s, scenario, variant, Model.latency)
-    if g is None or g.e2e_p99.median is None:
+    """The median p99 of the winner's steady latency cells; an overloaded cell's latency
+    grows with its window, so it is said, not shown."""
+    cells = [c for c in s.cells if c.purpose == Purpose.tune and c.model == Model.latency
+             and c.scenario == scenario and c.variant == variant]  # fmt: skip
+    steady = [c for c in cells if c.valid and not c.overloaded and c.e2e_ms.p99 is not None]
+    if not cells:
         return "not run"
-    done = sum(c.completed for c in s.cells if c.purpose == Purpose.tune and c.model ==
-               Model.latency and c.scenario == scenario and c.variant == variant)  # fmt: skip
-    return f"{num(g.e2e_p99.median)} ms at {g.load:g} jobs/s ({done} jobs)"
+    if not steady:
+        behind = [c for c in cells if c.overloaded]
+        if behind:
+            return f"fell behind at {behind[0].load:g} jobs/s (overloaded)"
+        return "invalid (see Flagged cells)"
+    p99 = statistics.median(c.e2e_ms.p99 or 0.0 for c in steady)
+    done = sum(c.completed for c in steady)
+    return f"{num(p99)} ms at {steady[0].load:g} jobs/s ({done} jobs)"
 
 
 def _intro(s: Summary) -> Para:
@@ -81,11 +92,12 @@ def winner_blocks(s: Summary) -> list[Block]:
         ])  # fmt: skip
     headers = ["job", "backend", "winner", "jobs/s", "over the runner-up",
                "CPU ms/job, workers", "CPU ms/job, whole system", "worker RSS, MB",
-               "e2e p99 at half capacity"]  # fmt: skip
+               f"e2e p99 at {LATENCY_SHARE:.0%} of capacity"]  # fmt: skip
     note = Para(
-        "Figures are medians over the winner's drains (the coarse one and the confirming "
-        "ones) with their order-statistic intervals; the ratio over the runner-up pairs the "
-        "confirming repetitions only. RSS is the peak of all worker processes together."
+        "Figures are medians over all the winner's drains (coarse, confirming and head to "
+        "head) with their order-statistic intervals; the ratio over the runner-up pairs the "
+        "confirming repetitions only, which both ran. RSS is the peak of all worker processes "
+        "together."
     )
     return [Heading(2, "Each backend's winner"), note, Table(headers, rows)]
 

@@ -18,7 +18,7 @@ from bench.spec.scenarios import (
     NETWORK_SCENARIOS,
     SCENARIOS,
 )
-from bench.spec.tune import Config
+from bench.spec.tune import Config, Stage
 from bench.spec.variants import API_VARIANTS, BY_NAME, MODES, backend_of
 
 CALIBRATION_SCENARIO = "price_order"
@@ -63,12 +63,12 @@ class Plan:
         self.cells.append(Cell(index=self.first + len(self.cells), rep=rep, **fields, **extra))
 
     def add_config(self, config: Config, scenario: str, rep: int, model: Model = Model.drain,
-                   load: float = 0.0, share: float | None = None,
-                   purpose: Purpose = Purpose.tune) -> None:  # fmt: skip
+                   load: float = 0.0, share: float | None = None, purpose: Purpose = Purpose.tune,
+                   stage: Stage | None = None) -> None:  # fmt: skip
         """A cell of the configuration's own worker sizes (a tune's, a scaling's)."""
         sizes = {"processes": config.processes, "slots": config.slots}
         self.add(config.variant, scenario, model, load, rep, purpose=purpose, share=share,
-                 prefetch=config.prefetch, **sizes)  # fmt: skip
+                 prefetch=config.prefetch, stage=stage, **sizes)  # fmt: skip
 
 
 def tune_plan(profile: Profile) -> list[Cell]:
@@ -78,7 +78,7 @@ def tune_plan(profile: Profile) -> list[Cell]:
     space = [c for c in profile.space if c.variant in profile.variants]  # --variants narrows
     for n, scenario in enumerate(profile.scenarios):
         for config in balanced(space, n):
-            p.add_config(config, scenario, 0)
+            p.add_config(config, scenario, 0, stage=Stage.coarse)
     return p.cells
 
 

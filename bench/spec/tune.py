@@ -9,11 +9,31 @@ A configuration is processes x slots per process, and the messages each process 
 - Taskiq: slots = --max-async-tasks (taskiq's default is 100); prefetch = the consumer's qos.
 """
 
-from collections.abc import Iterable
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from itertools import chain, zip_longest
+from typing import TypeVar
 
-SEPARATOR = "@"  # "celery-threads@2x32 q32": the variant, then its configuration
+SEPARATOR = "@"
+K = TypeVar("K")
+
+
+class Stage(StrEnum):
+    """A tune's stages, in order (bench/run/tune.py)."""
+
+    coarse = "coarse"  # every configuration, one drain each
+    confirm = "confirm"  # each backend's best few, interleaved repetitions
+    final = "final"  # the winners, head to head
+    latency = "latency"  # the winners at a share of their own rate
+
+
+def ranked(rates: Mapping[K, Sequence[float]]) -> list[K]:
+    """Highest median first: the one rule the runner and the analysis rank by."""
+    return sorted(
+        rates, key=lambda k: statistics.median(rates[k]), reverse=True
+    )  # "celery-threads@2x32 q32": the variant, then its configuration
 
 
 @dataclass(frozen=True, order=True)

@@ -51,6 +51,8 @@ def one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
         (["tune", "--space", "rq@1x4 q4"], ["--space: unknown variant(s) rq"]),
         (["tune", "--space", "taskiq@0x4 q4"], ["must be at least 1"]),
         (["tune", "--space", "celery@2x4 q1"], ["prefork runs one task per child"]),
+        (["tune", "--space", "celery-threads@1x32 q4"], ["a multiple of its slots"]),
+        (["tune", "--external", "--api-url", "http://127.0.0.1:9"], ["sets each cell's sizes"]),
         (["scale", "--api-workers", "0"], ["--api-workers must be at least 1"]),
         (["tune", "--space", "taskiq@1x4 q4", "--variants", "celery"], ["ones of the --space"]),
     ],

@@ -12,6 +12,7 @@ from bench.spec.models import Model, Purpose
 from bench.summary import Summary
 from tests.helpers.bench import bench_run, most_at_once
 
+pytestmark = pytest.mark.timeout(600)  # each fixture's real run is its first test's
 ONE, TWO = "taskiq@1x2 q2", "taskiq@2x2 q2"
 
 

@@ -3,21 +3,25 @@ tune of the sleep probe, whose configurations reach the workers (a job never run
 jobs than its configuration has slots) and whose winner is the one with the most slots."""
 
 import dataclasses
+import statistics
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.analyse.tune import best, winners
 from bench.raw import Cell, CellRecord, read_rows
 from bench.run import tune
 from bench.run.plan import plan
 from bench.spec.models import Model, Purpose
 from bench.spec.profiles import PROFILES
-from bench.spec.tune import SPACE, Config, parse
-from bench.summary import Summary
+from bench.spec.tune import SPACE, Config, Stage, parse
+from bench.summary import CellResult, Summary
+from tests.bench.test_report import make_cell
 from tests.helpers.bench import bench_run, most_at_once
 
 TUNE = PROFILES["tune"]
+pytestmark = pytest.mark.timeout(600)  # the real tune's fixture: its run is the first test's
 
 
 def test_a_label_reads_back_as_its_configuration() -> None:
@@ -56,19 +60,48 @@ def test_each_backends_best_are_confirmed_in_flipping_order_then_the_winners_lat
     assert [c.index for c in confirmed] == list(range(len(coarse), len(coarse) + 12))
     rep1, rep2 = ([tune.config_of(c) for c in confirmed if c.rep == r] for r in (1, 2))
     assert rep2 == rep1[::-1] and {c.rep for c in confirmed} == {1, 2, 3}
-    # The winner by its confirmed median, not its coarse rate: the slowest confirmed wins now.
+    assert {c.stage for c in confirmed} == {Stage.confirm}
+    # The winner by its confirmed median, not its coarse rate: the slower one in coarse wins.
     winner = {b: configs[-2] for b, configs in by_backend.items()}
-    rates |= {c.index: 1000.0 if tune.config_of(c) in winner.values() else 10.0
+    rates |= {c.index: 1000.0 if tune.config_of(c) in winner.values() else 500.0
               for c in confirmed}  # fmt: skip
-    rates |= {c.index: 1000.0 for c in tune.final(profile, confirmed, rates)}
-    final = tune.final(profile, confirmed, rates)
+    won = tune.winners(profile, confirmed, rates)
+    final = tune.final(profile, won, confirmed[-1].index + 1)
     assert {tune.config_of(c) for c in final} == set(winner.values())
     assert {c.rep for c in final} == set(range(4, 4 + profile.final_reps))
     pairs = [[tune.config_of(c) for c in final if c.rep == r] for r in (4, 5)]
     assert pairs[1] == pairs[0][::-1] and len(pairs[0]) == 2  # back to back, order flipping
-    latency = tune.latency(profile, [*confirmed, *final], rates)
+    # Slower head to head than the runners-up were: still the winners (decided once), their
+    # latency at half the median of all their confirming and final drains.
+    rates |= {c.index: 200.0 for c in final}
+    latency = tune.latency(profile, won, [*confirmed, *final], rates)
     assert {tune.config_of(c) for c in latency} == set(winner.values())
-    assert {(c.model, c.load, c.share) for c in latency} == {(Model.latency, 500.0, 0.5)}
+    assert {(c.model, c.load, c.share) for c in latency} == {(Model.latency, 100.0, 0.5)}
+
+
+def drained(variant: str, stage: Stage, rep: int, jobs_s: float) -> CellResult:
+    backend = "taskiq" if variant.startswith("taskiq") else "celery"
+    return make_cell(("noop", "drain", 0.0), "taskiq", 0).model_copy(update={
+        "variant": variant, "backend": backend, "purpose": Purpose.tune, "stage": stage,
+        "rep": rep, "cell_id": f"{variant}-{rep}",
+        "throughput": jobs_s, "completed": int(jobs_s * 10),
+    })  # fmt: skip
+
+
+def test_the_analysis_names_the_winner_the_runner_chose() -> None:
+    a, b, t = "celery-threads@2x32 q32", "celery-threads@4x32 q32", "taskiq@2x32 q32"
+    cells = [drained(v, Stage.coarse, 0, 100.0) for v in (a, b, t)]
+    cells += [drained(a, Stage.confirm, r, 110.0 + r) for r in (1, 2, 3)]
+    cells += [drained(b, Stage.confirm, r, 100.0 + r) for r in (1, 2, 3)]
+    cells += [drained(t, Stage.confirm, r, 120.0) for r in (1, 2, 3)]
+    # a's head-to-head drains are slower than b's confirming ones: a is still the winner
+    cells += [drained(v, Stage.final, r, 90.0) for v in (a, t) for r in (4, 5, 6)]
+    celery, taskiq = winners(cells)
+    assert (celery.winner, celery.runner_up, celery.tried) == (a, b, 2)
+    assert celery.over_runner_up.n == 3 and (celery.over_runner_up.point or 0) > 1.05
+    assert (taskiq.winner, taskiq.runner_up) == (t, None)
+    [pair] = best(cells)
+    assert pair.celery == a and pair.throughput_ratio.n == 6  # confirming and final pairs
 
 
 SLOTS = {"celery-threads@1x2 q2": 2, "celery-threads@1x6 q6": 6,
@@ -108,8 +141,11 @@ def test_the_winner_is_the_configuration_with_more_slots(run_dir: Path) -> None:
     assert best.celery == "celery-threads@1x6 q6" and best.throughput_ratio.n == 4
     latency = [c for c in summary.cells if c.model == Model.latency]
     assert {c.variant for c in latency} == {"celery-threads@1x6 q6", "taskiq@1x6 q6"}
-    for c in latency:  # half the winner's own rate, measured
-        assert c.offered is not None and 24 < c.offered < 33 and c.completed > 0
+    for c in latency:  # half the winner's own median rate over its drains after the coarse pass
+        rates = [d.throughput for d in summary.cells if d.variant == c.variant
+                 and d.stage in (Stage.confirm, Stage.final)]  # fmt: skip
+        assert len(rates) == 4 and c.completed > 0
+        assert c.offered == pytest.approx(0.5 * statistics.median(rates), abs=0.1)
     report = (run_dir / "report.md").read_text()
     for section in ("Best against best", "Capacity, estimated", "Every configuration tried"):
         assert f"## {section}" in report

@@ -11,7 +11,7 @@ from tests.helpers.processes import ROOT
 PORTS = ["--api-port", "18000", "--stub-port", "18091"]  # clear of the suite's own services
 
 
-def bench_run(results: Path, *args: str, timeout: float = 280) -> Path:
+def bench_run(results: Path, *args: str, timeout: float = 540) -> Path:
     """The run's directory; the run must succeed."""
     cmd = [sys.executable, "-m", "bench", "run", *args, *PORTS, "--results", str(results)]
     done = subprocess.run(cmd, cwd=ROOT, env=os.environ, capture_output=True, text=True,

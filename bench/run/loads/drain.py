@@ -25,7 +25,8 @@ MARGIN = 1.15  # a backlog this much larger than the fastest rate seen needs
 
 class Backlogs:
     """Sizes each drain's backlog to outlast its window: from the fastest rate seen so
-    far for the scenario and variant (the scenario's hint at first), with a margin. Keeps
+    far for the scenario, variant and worker sizes (at first, the scenario's hint or the
+    variant's fastest other sizes), with a margin. Keeps
     the main drains' rates too: the latency cells' offered rates are shares of them."""
 
     def __init__(self, profile: Profile, sized: Callable[[Cell], Settings]) -> None:
@@ -39,7 +40,10 @@ class Backlogs:
         return (cell.scenario, cell.variant, s.worker_processes, s.worker_slots, s.prefetch)
 
     def size(self, cell: Cell) -> int:
-        rate = self.seen.get(self._key(cell)) or SCENARIOS[cell.scenario].drain_rate
+        # Sizes not drained yet: the fastest of the variant's other sizes, if above the hint.
+        siblings = [r for k, r in self.seen.items() if k[:2] == (cell.scenario, cell.variant)]
+        hint = max([SCENARIOS[cell.scenario].drain_rate, *siblings])
+        rate = self.seen.get(self._key(cell)) or hint
         s = self.sized(cell)
         reserved = s.worker_processes * s.prefetch  # messages all worker processes reserve
         # The ramp and the window, a second for the workers' first jobs, and what every
