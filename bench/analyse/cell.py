@@ -19,7 +19,7 @@ from bench.raw import (
 )
 from bench.spec.models import Model, Purpose
 from bench.spec.tune import SEPARATOR, Config
-from bench.spec.variants import BY_NAME
+from bench.spec.variants import in_flight
 from bench.summary import (
     Arrivals,
     Bound,
@@ -195,8 +195,7 @@ def result(
 
     service = ms("started", "finished")  # the last attempt
     median_service = statistics.median(service) if service else None
-    variant = BY_NAME.get(cell.variant)
-    slots = record.processes * (1 if variant and variant.prefork else record.slots)
+    slots = in_flight(cell.variant, record.processes, record.slots)
     slots_bound = slots / (median_service / 1000) if median_service else None
     utilisation = window.throughput / slots_bound if slots_bound else None
     use = usage.usage(data.samples, window.start, window.end)

@@ -8,6 +8,7 @@ from bench.report.blocks import Block, Heading, Para, Table
 from bench.report.format import DASH, NOT_MEASURED, interval, num, ratio
 from bench.spec.models import Model, Purpose
 from bench.spec.tune import LATENCY_SHARE, base_variant, parse
+from bench.spec.variants import in_flight
 from bench.summary import COST_COMPONENTS, SYSTEM, Group, Summary
 
 NOTATION = (
@@ -130,12 +131,6 @@ def _per_slot(g: Group, in_flight: int) -> str:
     return interval(scaled)
 
 
-def in_flight(label: str) -> int:
-    """Jobs a configuration runs at once: processes x slots (prefork: one per child)."""
-    config = parse(label)
-    return config.processes * (1 if config.variant == "celery" else config.slots)
-
-
 def capacity_blocks(s: Summary) -> list[Block]:
     """CPU ms per job is CPU seconds per 1000 jobs: at 1000 jobs/s, that many cores."""
     rows = []
@@ -144,7 +139,9 @@ def capacity_blocks(s: Summary) -> list[Block]:
         if g is None:
             continue
         cores = [_cost(g, k) for k in (*COST_COMPONENTS, SYSTEM)]
-        rows.append([t.scenario, t.winner, *cores, _per_slot(g, in_flight(t.winner))])
+        c = parse(t.winner)
+        jobs = in_flight(c.variant, c.processes, c.slots)
+        rows.append([t.scenario, t.winner, *cores, _per_slot(g, jobs)])
     headers = ["job", "configuration", *(f"cores per 1000 jobs/s: {k}" for k in COST_COMPONENTS),
                "cores per 1000 jobs/s: all", "worker MB per job in flight"]  # fmt: skip
     caveat = Para(

@@ -75,9 +75,8 @@ def tune_plan(profile: Profile) -> list[Cell]:
     """A tune's first stage, its coarse pass: every configuration drains each job once
     (bench/run/tune.py plans the stages after it from what this one measured)."""
     p = Plan()
-    space = [c for c in profile.space if c.variant in profile.variants]  # --variants narrows
     for n, scenario in enumerate(profile.scenarios):
-        for config in balanced(space, n):
+        for config in balanced(profile.configs, n):
             p.add_config(config, scenario, 0, stage=Stage.coarse)
     return p.cells
 
@@ -86,10 +85,9 @@ def scale_plan(profile: Profile) -> list[Cell]:
     """Each configuration drained `reps` times, a repetition draining each once in an order
     that flips every repetition; then the API's enqueue at each number of its processes."""
     p = Plan()
-    space = [c for c in profile.space if c.variant in profile.variants]
     for rep in range(profile.reps):
         for scenario in profile.scenarios:
-            for config in balanced(space, rep):
+            for config in balanced(profile.configs, rep):
                 p.add_config(config, scenario, rep, purpose=Purpose.scale)
     backends = {backend_of(v) for v in profile.variants}
     apis = [a for a in PRODUCTION_APIS if backend_of(a) in backends]

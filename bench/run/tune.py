@@ -13,13 +13,12 @@ rates the stages before it measured, in the same session:
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from itertools import chain, zip_longest
 
 from bench.raw import Cell
 from bench.run.plan import Plan, balanced
 from bench.spec.models import Model
 from bench.spec.profiles import Profile
-from bench.spec.tune import LATENCY_SHARE, Config, Stage, ranked
+from bench.spec.tune import LATENCY_SHARE, Config, Stage, ranked, take_turns
 from core.contract import Backend
 
 Rates = dict[int, float]  # each drain's jobs/s, by cell index
@@ -40,12 +39,12 @@ def rates_by_config(cells: Iterable[Cell], rates: Rates) -> dict[Config, list[fl
 
 def leaders(scenario: str, cells: list[Cell], rates: Rates, n: int) -> list[Config]:
     """Each backend's best n configurations of a scenario (bench.spec.tune.ranked), the
-    backends alternating (Celery's best, Taskiq's best, Celery's second, ...)."""
+    backends taking turns (Celery's best, Taskiq's best, Celery's second, ...)."""
     best = []
     for backend in Backend:
         mine = [c for c in cells if c.scenario == scenario and c.backend is backend]
         best.append(ranked(rates_by_config(mine, rates))[:n])
-    return [c for c in chain.from_iterable(zip_longest(*best)) if c is not None]
+    return take_turns(best)
 
 
 def confirm(profile: Profile, done: list[Cell], rates: Rates) -> list[Cell]:

@@ -51,6 +51,11 @@ class Profile:
     api_workers: tuple[int, ...] = ()
 
     @property
+    def configs(self) -> list[Config]:
+        """The space's configurations of the profile's variants (--variants narrows it)."""
+        return [c for c in self.space if c.variant in self.variants]
+
+    @property
     def tune(self) -> bool:
         return bool(self.space) and self.search
 

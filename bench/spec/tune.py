@@ -90,11 +90,15 @@ SPACE: dict[str, tuple[Config, ...]] = {
 }
 
 
+def take_turns(lists: Iterable[Sequence[K]]) -> list[K]:
+    """The first of each list, then the second of each, ...: no list all at one end."""
+    return [x for x in chain.from_iterable(zip_longest(*lists)) if x is not None]
+
+
 def interleaved(variants: Iterable[str]) -> tuple[Config, ...]:
-    """The space of these variants, taking turns (the first of each, then the second of
-    each, ...), so that no backend's configurations all run at one end of a pass."""
-    spaces = [SPACE[v] for v in variants if v in SPACE]
-    return tuple(c for c in chain.from_iterable(zip_longest(*spaces)) if c is not None)
+    """The space of these variants, taking turns, so that no backend's configurations all
+    run at one end of a pass."""
+    return tuple(take_turns(SPACE[v] for v in variants if v in SPACE))
 
 
 # Scaling: each pool at its best slots in the tune (docs/results/2026-12-08-tune), from one

@@ -102,6 +102,12 @@ API_BY_NAME = {v.name: v for v in API_VARIANTS}
 SPARE_COLOURS = ("#7f7f7f", "#aec7e8", "#98df8a")
 
 
+def in_flight(name: str, processes: int, slots: int) -> int:
+    """Jobs a variant runs at once: processes x slots (prefork: one per child process)."""
+    found = BY_NAME.get(base_variant(name))
+    return processes * (1 if found and found.prefork else slots)
+
+
 def colour(name: str) -> str:
     found = BY_NAME.get(base_variant(name)) or API_BY_NAME.get(name)
     return found.colour if found else SPARE_COLOURS[sum(map(ord, name)) % len(SPARE_COLOURS)]

@@ -35,16 +35,16 @@ class Backlogs:
         self.drained: dict[tuple[str, str], list[float]] = defaultdict(list)
         self.by_cell: dict[int, float] = {}  # each drain's rate, by cell index (the tune's)
 
-    def _key(self, cell: Cell) -> tuple[str, str, int, int, int]:
-        s = self.sized(cell)
+    @staticmethod
+    def _key(cell: Cell, s: Settings) -> tuple[str, str, int, int, int]:
         return (cell.scenario, cell.variant, s.worker_processes, s.worker_slots, s.prefetch)
 
     def size(self, cell: Cell) -> int:
+        s = self.sized(cell)
         # Sizes not drained yet: the fastest of the variant's other sizes, if above the hint.
         siblings = [r for k, r in self.seen.items() if k[:2] == (cell.scenario, cell.variant)]
         hint = max([SCENARIOS[cell.scenario].drain_rate, *siblings])
-        rate = self.seen.get(self._key(cell)) or hint
-        s = self.sized(cell)
+        rate = self.seen.get(self._key(cell, s)) or hint
         reserved = s.worker_processes * s.prefetch  # messages all worker processes reserve
         # The ramp and the window, a second for the workers' first jobs, and what every
         # worker process reserves before it runs them.
@@ -52,7 +52,7 @@ class Backlogs:
         return max(100, min(30_000, math.ceil(MARGIN * rate * seconds) + 2 * reserved))
 
     def record(self, cell: Cell, rate: float) -> None:
-        key = self._key(cell)
+        key = self._key(cell, self.sized(cell))
         self.seen[key] = max(rate, self.seen.get(key, 0.0))
         self.by_cell[cell.index] = rate
         if cell.purpose is Purpose.main:
